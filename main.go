@@ -1,0 +1,309 @@
+// Command waittrace traces the wait-family system calls (wait4, waitpid,
+// waitid) of a command or of running processes, printing them as strace does.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/mattn/go-isatty"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/waittrace/waittrace/decode"
+	"github.com/waittrace/waittrace/output"
+	"github.com/waittrace/waittrace/ptrace"
+	"github.com/waittrace/waittrace/syscalls"
+)
+
+// Exit statuses of waittrace's own failures; otherwise it exits as the
+// traced command did.
+const (
+	exitFailure       = 1   // tracing failed
+	exitUsage         = 2   // invalid flags or arguments
+	exitNoProcess     = 3   // -p: no such process
+	exitPermission    = 4   // -p: not allowed to trace it
+	exitNotExecutable = 126 // the command exists but cannot be run
+	exitNotFound      = 127 // the command was not found
+)
+
+// exitError carries a message and an exit status up to main.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func fail(code int, format string, a ...any) error {
+	return &exitError{code: code, msg: fmt.Sprintf(format, a...)}
+}
+
+func main() {
+	if ptrace.IsHelper() {
+		ptrace.RunHelper()
+	}
+	os.Exit(run(os.Args, os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	status := 0
+	app := newApp(stderr, &status)
+	if err := app.Run(args); err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			fmt.Fprintf(stderr, "waittrace: %s\n", ee.msg)
+			return ee.code
+		}
+		fmt.Fprintf(stderr, "waittrace: %v\n", err)
+		return exitUsage
+	}
+	return status
+}
+
+func newApp(stderr io.Writer, status *int) *cli.App {
+	return &cli.App{
+		Name:      "waittrace",
+		Usage:     "trace wait4, waitpid and waitid, as strace prints them",
+		UsageText: "waittrace [flags] COMMAND [ARGS...]\n   waittrace [flags] -p PID [-p PID...]",
+		Description: "Traces the wait-family system calls of COMMAND or of running processes and\n" +
+			"prints each call, its decoded status, siginfo and rusage, and the signals and\n" +
+			"exits of the traced processes, line for line as strace -e trace=wait4,waitid,waitpid.\n\n" +
+			"Examples:\n" +
+			"   waittrace -f make              every wait of make and its children\n" +
+			"   waittrace -p 1234 -o trace.txt  attach to a running supervisor\n" +
+			"   waittrace -v -e trace=waitid sh -c 'sleep 1 & wait'",
+		HideHelpCommand: true,
+		ErrWriter:       stderr,
+		Writer:          os.Stdout,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "f", Usage: "follow forks, vforks and clones (children and threads)"},
+			&cli.StringSliceFlag{Name: "p", Usage: "attach to process `PID` (repeatable, or comma-separated)"},
+			&cli.StringFlag{Name: "o", Usage: "write the trace to `FILE` instead of stderr"},
+			&cli.StringSliceFlag{Name: "e", Usage: "`trace=LIST`: which of wait4,waitid,waitpid to trace (default all; !LIST negates)"},
+			&cli.BoolFlag{Name: "v", Usage: "print structures in full (struct rusage)"},
+			&cli.BoolFlag{Name: "q", Usage: "suppress messages about attaching and detaching"},
+			&cli.StringFlag{Name: "color", Value: "auto", Usage: "color the trace: `auto` (on a terminal without NO_COLOR), always, never"},
+		},
+		Action: func(c *cli.Context) error {
+			code, err := trace(c, stderr)
+			*status = code
+			return err
+		},
+	}
+}
+
+// parsePids accepts "-p 1 -p 2" and "-p 1,2,3" (and spaces, as strace).
+func parsePids(vals []string) ([]int, error) {
+	var pids []int
+	for _, v := range vals {
+		for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+			pid, err := strconv.Atoi(f)
+			if err != nil || pid <= 0 {
+				return nil, fail(exitUsage, "invalid process id: %q", f)
+			}
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
+}
+
+// parseTrace reads -e expressions: "trace=LIST", or a bare LIST as strace allows.
+func parseTrace(exprs []string) ([]syscalls.Call, error) {
+	selected := syscalls.Calls()
+	for _, e := range exprs {
+		key, list, ok := strings.Cut(e, "=")
+		if !ok {
+			key, list = "trace", e
+		}
+		if key != "trace" && key != "t" {
+			return nil, fail(exitUsage, "-e %s: only -e trace=LIST is supported", key)
+		}
+		negate := strings.HasPrefix(list, "!")
+		list = strings.TrimPrefix(list, "!")
+		in := map[syscalls.Call]bool{}
+		for _, name := range strings.Split(list, ",") {
+			name = strings.TrimSpace(name)
+			if name == "all" {
+				for _, c := range syscalls.Calls() {
+					in[c] = true
+				}
+				continue
+			}
+			c, ok := syscalls.ParseCall(name)
+			if !ok {
+				return nil, fail(exitUsage, "-e trace=%s: waittrace traces only wait4, waitid and waitpid", name)
+			}
+			in[c] = true
+		}
+		selected = selected[:0:0]
+		for _, c := range syscalls.Calls() {
+			if in[c] != negate {
+				selected = append(selected, c)
+			}
+		}
+	}
+	return selected, nil
+}
+
+func useColor(mode string, out *os.File, toFile bool) (bool, error) {
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		if toFile || os.Getenv("NO_COLOR") != "" {
+			return false, nil
+		}
+		return isatty.IsTerminal(out.Fd()), nil
+	}
+	return false, fail(exitUsage, "--color=%s: use auto, always or never", mode)
+}
+
+// resolve finds the command as execvp would, with a message fit for a user.
+func resolve(name string) (string, error) {
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path, nil
+	}
+	if errors.Is(err, exec.ErrDot) {
+		return path, nil // strace runs ./cmd found via PATH=. too
+	}
+	if st, serr := os.Stat(name); strings.Contains(name, "/") && serr == nil {
+		if st.IsDir() {
+			return "", fail(exitNotExecutable, "%s: is a directory", name)
+		}
+		return "", fail(exitNotExecutable, "%s: permission denied", name)
+	}
+	if strings.Contains(name, "/") {
+		return "", fail(exitNotFound, "%s: no such file or directory", name)
+	}
+	return "", fail(exitNotFound, "%s: command not found", name)
+}
+
+func trace(c *cli.Context, stderr io.Writer) (int, error) {
+	pids, err := parsePids(c.StringSlice("p"))
+	if err != nil {
+		return 0, err
+	}
+	calls, err := parseTrace(c.StringSlice("e"))
+	if err != nil {
+		return 0, err
+	}
+	argv := c.Args().Slice()
+	if len(argv) > 0 && argv[0] == "--" {
+		argv = argv[1:]
+	}
+	if len(argv) == 0 && len(pids) == 0 {
+		return 0, fail(exitUsage, "must have COMMAND to run or -p PID (see waittrace --help)")
+	}
+	var spec ptrace.Spec
+	if len(argv) > 0 {
+		path, err := resolve(argv[0])
+		if err != nil {
+			return 0, err
+		}
+		spec.Path, spec.Argv = path, argv
+	}
+	spec.Pids = pids
+
+	out := os.Stderr
+	toFile := c.String("o") != ""
+	if toFile {
+		f, err := os.OpenFile(c.String("o"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_CLOEXEC, 0o666)
+		if err != nil {
+			return 0, fail(exitFailure, "cannot open -o file: %v", err)
+		}
+		defer f.Close()
+		out = f
+	}
+	colored, err := useColor(c.String("color"), out, toFile)
+	if err != nil {
+		return 0, err
+	}
+	var messages io.Writer = stderr
+	// As strace: no attach messages with -q, nor for a command launched
+	// with its trace going to a file.
+	if c.Bool("q") || (toFile && len(pids) == 0) {
+		messages = nil
+	}
+	text := output.NewText(output.TextConfig{
+		Out: out, Messages: messages, ToFile: toFile, Follow: c.Bool("f"), Color: colored,
+	})
+	text.Start(len(pids) + len(argv[:min(len(argv), 1)]))
+	p := &printer{
+		sets:      newCallSet(calls),
+		cfg:       decode.Config{Verbose: c.Bool("v")},
+		text:      text,
+		announce:  messages != nil,
+		announced: map[int]bool{},
+	}
+	tracer := ptrace.New(ptrace.Options{Follow: c.Bool("f"), Trace: p.traced}, p.handle)
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGPIPE)
+	defer signal.Stop(sigs)
+	go func() {
+		for s := range sigs {
+			tracer.Interrupt(s.(syscall.Signal))
+		}
+	}()
+
+	res, err := tracer.Run(spec)
+	for _, e := range res.AttachErrors {
+		fmt.Fprintf(stderr, "waittrace: %v\n", e)
+	}
+	if err != nil {
+		return 0, fail(exitFailure, "%v", err)
+	}
+	if werr := text.Err(); werr != nil {
+		return 0, fail(exitFailure, "writing the trace: %v", werr)
+	}
+	if len(spec.Pids) > 0 && len(res.AttachErrors) == len(spec.Pids) && !res.Launched {
+		return attachExit(res.AttachErrors), nil
+	}
+	return commandExit(res), nil
+}
+
+// attachExit picks the exit status when no -p process could be attached.
+func attachExit(errs []error) int {
+	for _, e := range errs {
+		if errors.Is(e, ptrace.ErrPermission) {
+			return exitPermission
+		}
+	}
+	return exitNoProcess
+}
+
+// commandExit makes waittrace end as the command did: its exit status, or
+// death by the same signal (without a core dump of our own).
+func commandExit(res ptrace.Result) int {
+	switch {
+	case res.Launched && res.Reaped && res.Status.Exited():
+		return res.Status.ExitStatus()
+	case res.Launched && res.Reaped && res.Status.Signaled():
+		dieBy(res.Status.Signal())
+	case res.Interrupted != 0 && res.Launched:
+		dieBy(res.Interrupted)
+	}
+	return 0
+}
+
+// dieBy kills waittrace with sig so that its parent sees what the command's
+// parent would have seen; it falls back to the shell's 128+sig.
+func dieBy(sig unix.Signal) {
+	runtime.LockOSThread()
+	_ = unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+	signal.Reset()
+	resetSignal(sig)
+	os.Exit(128 + int(sig))
+}

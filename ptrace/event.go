@@ -1,0 +1,67 @@
+// Package ptrace is waittrace's engine: it launches or attaches to processes,
+// stops them at system calls with ptrace, and reports what happened as plain
+// data (Event). It knows nothing about text or about which calls are
+// interesting beyond the predicate it is given.
+package ptrace
+
+// Kind says what an Event reports.
+type Kind uint8
+
+// Event kinds.
+const (
+	// SyscallEntry: a traced call was entered; Arch, Nr and Args are set.
+	SyscallEntry Kind = iota + 1
+	// SyscallExit: a traced call returned; Arch, Nr and Args (saved at
+	// entry), Rval and IsError are set.
+	SyscallExit
+	// Signal: a signal is about to be delivered (signal-delivery-stop); Sig
+	// and Siginfo are set. The engine re-injects it.
+	Signal
+	// GroupStop: the tracee entered a group-stop by Sig.
+	GroupStop
+	// Exited: the tracee exited with Status.
+	Exited
+	// Killed: the tracee was killed by Sig; Core reports a core dump.
+	Killed
+	// NewTracee: a thread is traced from now on; Origin says how.
+	// For Origin Attached, Threads is the number of threads of the process.
+	NewTracee
+	// Detached: the engine detached from the tracee (it keeps running).
+	Detached
+	// Superseded: a thread other than the leader called execve; the old
+	// leader Tid is gone and thread Former now has Tid.
+	Superseded
+)
+
+// Origin says how a tracee came to be traced.
+type Origin uint8
+
+// Origins of tracees.
+const (
+	Launched Origin = iota + 1 // the command waittrace started
+	Attached                   // a process named with -p (or one of its threads)
+	Followed                   // a child or thread of a tracee, with -f
+)
+
+// Event is one thing that happened to one tracee. The engine reuses the value
+// it passes to the handler: copy what must outlive the call.
+type Event struct {
+	Kind    Kind
+	Tid     int
+	Arch    uint32 // AUDIT_ARCH_* of the call's personality
+	Nr      uint64
+	Args    [6]uint64
+	Rval    int64
+	IsError bool
+	Sig     int
+	Core    bool
+	Status  int
+	Origin  Origin
+	Threads int
+	Former  int
+	// Siginfo is the raw 64-bit siginfo_t of a Signal event.
+	Siginfo []byte
+	// Mem reads the tracee's memory. It is valid only during the handler
+	// call, while the tracee is stopped.
+	Mem Memory
+}

@@ -1,0 +1,111 @@
+package ptrace
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// helperEnv marks a re-executed waittrace as the launch helper ("exec") or
+// the waker ("wake"). It is removed before the command is exec'd.
+const helperEnv = "WAITTRACE_HELPER"
+
+// syncFd is the helper's end of the pipe the tracer closes once it has
+// seized the helper.
+const syncFd = 3
+
+func init() {
+	// The helper must call execve from the main thread: an execve from
+	// another thread changes tids under the tracer. Locking the main
+	// goroutine in init keeps it on the main thread.
+	if os.Getenv(helperEnv) != "" {
+		runtime.LockOSThread()
+	}
+}
+
+// IsHelper reports whether this process is a re-executed waittrace helper;
+// main must then call RunHelper before anything else.
+func IsHelper() bool { return os.Getenv(helperEnv) != "" }
+
+// RunHelper runs the helper and never returns.
+func RunHelper() {
+	if os.Getenv(helperEnv) != "exec" || len(os.Args) < 3 {
+		os.Exit(0) // the waker: exiting is its whole job
+	}
+	// Wait until the tracer has seized us: it closes the pipe's other end.
+	var b [1]byte
+	for {
+		_, err := unix.Read(syncFd, b[:])
+		if err != unix.EINTR {
+			break
+		}
+	}
+	unix.Close(syncFd)
+	env := make([]string, 0, len(os.Environ()))
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, helperEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	err := unix.Exec(os.Args[1], os.Args[2:], env)
+	fmt.Fprintf(os.Stderr, "waittrace: exec %s: %v\n", os.Args[1], err)
+	if err == unix.ENOENT {
+		os.Exit(127)
+	}
+	os.Exit(126)
+}
+
+func selfExe() string { return "/proc/self/exe" }
+
+// startWaker starts a child that exits at once, to wake the engine's wait4.
+func startWaker() (int, error) {
+	p, err := os.StartProcess(selfExe(), []string{"waittrace-waker"}, &os.ProcAttr{
+		Env: []string{helperEnv + "=wake"},
+	})
+	if err != nil {
+		return 0, err
+	}
+	pid := p.Pid
+	_ = p.Release()
+	return pid, nil
+}
+
+// launch starts the command through the helper so that it is traced from its
+// first instruction: the helper is seized while it waits on a pipe, and only
+// then execs the command.
+func (t *Tracer) launch(spec Spec) error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("launch %s: %w", spec.Path, err)
+	}
+	defer w.Close()
+	env := spec.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	env = append(env[:len(env):len(env)], helperEnv+"=exec")
+	argv := append([]string{"waittrace-helper", spec.Path}, spec.Argv...)
+	p, err := os.StartProcess(selfExe(), argv, &os.ProcAttr{
+		Env:   env,
+		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, r},
+	})
+	r.Close()
+	if err != nil {
+		return fmt.Errorf("launch %s: %w", spec.Path, err)
+	}
+	pid := p.Pid
+	_ = p.Release()
+	if err := seize(pid, t.ptraceOptions(true, false)); err != nil {
+		_ = unix.Kill(pid, unix.SIGKILL)
+		var ws unix.WaitStatus
+		_, _ = unix.Wait4(pid, &ws, 0, nil)
+		return fmt.Errorf("launch %s: %w", spec.Path, err)
+	}
+	t.launched = pid
+	t.result.Launched = true
+	t.tracees[pid] = &tracee{tid: pid, hidden: true, origin: Launched}
+	return nil
+}

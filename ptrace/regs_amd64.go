@@ -1,0 +1,41 @@
+package ptrace
+
+import "golang.org/x/sys/unix"
+
+// User code segment selectors of x86_64 Linux: 64-bit and 32-bit (compat).
+const (
+	cs64 = 0x33
+	cs32 = 0x23
+)
+
+// readStop reads a syscall stop from the registers, for kernels without
+// PTRACE_GET_SYSCALL_INFO (before 5.3). The personality comes from the code
+// segment; an int 0x80 from a 64-bit process is misread as x86_64, which only
+// PTRACE_GET_SYSCALL_INFO can tell apart.
+func readStop(tid int, entering bool, s *stopInfo) error {
+	var r unix.PtraceRegs
+	if err := unix.PtraceGetRegs(tid, &r); err != nil {
+		return err
+	}
+	s.entry = entering
+	s.arch = unix.AUDIT_ARCH_X86_64
+	if r.Cs == cs32 {
+		s.arch = unix.AUDIT_ARCH_I386
+	}
+	if !entering {
+		s.rval = int64(r.Rax)
+		if s.arch == unix.AUDIT_ARCH_I386 {
+			s.rval = int64(int32(r.Rax))
+		}
+		s.isError = s.rval < 0 && s.rval >= -4095
+		return nil
+	}
+	s.nr = r.Orig_rax
+	if s.arch == unix.AUDIT_ARCH_I386 {
+		s.nr = uint64(uint32(r.Orig_rax))
+		s.args = [6]uint64{r.Rbx, r.Rcx, r.Rdx, r.Rsi, r.Rdi, r.Rbp}
+	} else {
+		s.args = [6]uint64{r.Rdi, r.Rsi, r.Rdx, r.R10, r.R8, r.R9}
+	}
+	return nil
+}

@@ -1,0 +1,27 @@
+package ptrace
+
+import "golang.org/x/sys/unix"
+
+// ntPRStatus is NT_PRSTATUS, the general register set for PTRACE_GETREGSET.
+const ntPRStatus = 1
+
+// readStop reads a syscall stop from the registers, for kernels without
+// PTRACE_GET_SYSCALL_INFO (before 5.3). At a syscall stop arm64 sets x7 to 0
+// on entry and 1 on exit, and x8 holds the number; x0 holds the return value
+// at exit (which is why arguments are saved at entry).
+func readStop(tid int, entering bool, s *stopInfo) error {
+	var r unix.PtraceRegsArm64
+	if err := unix.PtraceGetRegSetArm64(tid, ntPRStatus, &r); err != nil {
+		return err
+	}
+	s.arch = unix.AUDIT_ARCH_AARCH64
+	s.entry = r.Regs[7] == 0
+	if !s.entry {
+		s.rval = int64(r.Regs[0])
+		s.isError = s.rval < 0 && s.rval >= -4095
+		return nil
+	}
+	s.nr = r.Regs[8]
+	copy(s.args[:], r.Regs[:6])
+	return nil
+}

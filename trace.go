@@ -1,0 +1,104 @@
+package main
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/waittrace/waittrace/decode"
+	"github.com/waittrace/waittrace/output"
+	"github.com/waittrace/waittrace/ptrace"
+	"github.com/waittrace/waittrace/syscalls"
+)
+
+// personality maps the AUDIT_ARCH_* value the kernel reports for a call to
+// the syscall table's personality.
+func personality(arch uint32) (syscalls.Personality, bool) {
+	switch arch {
+	case unix.AUDIT_ARCH_X86_64:
+		return syscalls.AMD64, true
+	case unix.AUDIT_ARCH_I386:
+		return syscalls.I386, true
+	case unix.AUDIT_ARCH_AARCH64:
+		return syscalls.ARM64, true
+	}
+	return 0, false
+}
+
+// callSet is the set of calls selected with -e trace=, per personality and
+// number, so that the engine's per-stop question is a plain lookup.
+type callSet map[uint64]syscalls.Call
+
+func newCallSet(calls []syscalls.Call) map[uint32]callSet {
+	sets := make(map[uint32]callSet)
+	for arch, p := range map[uint32]syscalls.Personality{
+		unix.AUDIT_ARCH_X86_64:  syscalls.AMD64,
+		unix.AUDIT_ARCH_I386:    syscalls.I386,
+		unix.AUDIT_ARCH_AARCH64: syscalls.ARM64,
+	} {
+		set := callSet{}
+		for _, c := range calls {
+			if nr, ok := syscalls.Number(p, c); ok {
+				set[nr] = c
+			}
+		}
+		sets[arch] = set
+	}
+	return sets
+}
+
+// printer turns engine events into decoded text: engine -> syscall table ->
+// decoders -> writer.
+type printer struct {
+	sets      map[uint32]callSet
+	cfg       decode.Config
+	text      *output.Text
+	announce  bool // print "Process N attached/detached"
+	announced map[int]bool
+}
+
+func (p *printer) traced(arch uint32, nr uint64) bool {
+	_, ok := p.sets[arch][nr]
+	return ok
+}
+
+func (p *printer) handle(ev *ptrace.Event) {
+	switch ev.Kind {
+	case ptrace.SyscallEntry:
+		per, _ := personality(ev.Arch)
+		c := p.sets[ev.Arch][ev.Nr]
+		p.text.Enter(ev.Tid, c.String(), decode.Entry(c, per, ev.Args))
+	case ptrace.SyscallExit:
+		per, _ := personality(ev.Arch)
+		c := p.sets[ev.Arch][ev.Nr]
+		rval := ev.Rval
+		if per == syscalls.I386 {
+			rval = int64(int32(rval))
+		}
+		ret, isErr := decode.Return(rval)
+		p.text.Exit(ev.Tid, c.String(), decode.Exit(c, per, ev.Args, rval, ev.Mem, p.cfg), ret, isErr)
+	case ptrace.Signal:
+		info := ""
+		if si, err := decode.ParseSiginfo(ev.Siginfo, syscalls.AMD64); err == nil {
+			info = si.String()
+		}
+		p.text.Signal(ev.Tid, decode.Signal(ev.Sig), info)
+	case ptrace.GroupStop:
+		p.text.GroupStop(ev.Tid, decode.Signal(ev.Sig))
+	case ptrace.Exited:
+		p.text.Exited(ev.Tid, ev.Status)
+	case ptrace.Killed:
+		p.text.Killed(ev.Tid, decode.Signal(ev.Sig), ev.Core)
+	case ptrace.NewTracee:
+		// strace announces processes it attaches to and children it
+		// follows, but not the command it launches nor each thread of an
+		// attached process.
+		say := p.announce && (ev.Origin == ptrace.Followed || ev.Threads > 0)
+		if say {
+			p.announced[ev.Tid] = true
+		}
+		p.text.NewTracee(ev.Tid, ev.Threads, say)
+	case ptrace.Detached:
+		p.text.Detached(ev.Tid, p.announce && p.announced[ev.Tid])
+	case ptrace.Superseded:
+		p.text.Superseded(ev.Tid, ev.Former)
+	}
+}

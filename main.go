@@ -82,6 +82,8 @@ func newApp(stderr io.Writer, status *int) *cli.App {
 			"   waittrace -p 1234 -o trace.txt  attach to a running supervisor\n" +
 			"   waittrace -v -e trace=waitid sh -c 'sleep 1 & wait'",
 		HideHelpCommand: true,
+		// -e trace=wait4,waitid is one expression, not three.
+		DisableSliceFlagSeparator: true,
 		ErrWriter:       stderr,
 		Writer:          os.Stdout,
 		Flags: []cli.Flag{

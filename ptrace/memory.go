@@ -1,7 +1,7 @@
 package ptrace
 
 import (
-		"fmt"
+	"fmt"
 	"unsafe"
 
 	"golang.org/x/sys/unix"

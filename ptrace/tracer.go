@@ -76,6 +76,10 @@ type tracee struct {
 	args      [6]uint64
 	// listening: in a group-stop, resumed with PTRACE_LISTEN.
 	listening bool
+	// helperSignals: the command has just been exec'd by the helper and
+	// has not made a system call yet; a signal the helper's Go runtime sent
+	// itself (SIGURG) may still be pending.
+	helperSignals bool
 	// announced: a NewTracee event was sent.
 	announced bool
 	origin    Origin
@@ -292,6 +296,12 @@ func (t *Tracer) resume(tr *tracee, sig unix.Signal) {
 }
 
 func (t *Tracer) signalStop(tr *tracee, sig unix.Signal) {
+	if tr.helperSignals && sig == unix.SIGURG {
+		// Go's preemption signal, sent by the helper to itself before the
+		// execve: the command would never have seen it.
+		t.resume(tr, 0)
+		return
+	}
 	if !tr.hidden {
 		buf := t.siginfo[:]
 		if err := ptraceGetSiginfo(tr.tid, buf); err != nil {
@@ -321,6 +331,7 @@ func (t *Tracer) syscallStop(tr *tracee) {
 		return
 	}
 	if s.entry {
+		tr.helperSignals = false
 		tr.inSyscall = true
 		tr.arch, tr.nr, tr.args = s.arch, s.nr, s.args
 		tr.reported = !tr.hidden && t.opts.Trace != nil && t.opts.Trace(s.arch, s.nr)
@@ -384,6 +395,7 @@ func (t *Tracer) ptraceEvent(tr *tracee, event int) {
 		if tr.hidden {
 			// The helper has become the command: trace it for real now.
 			tr.hidden = false
+			tr.helperSignals = true
 			_ = unix.PtraceSetOptions(tr.tid, t.ptraceOptions(false, false))
 			t.announce(tr, 0)
 		}

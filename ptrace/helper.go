@@ -13,9 +13,14 @@ import (
 // the waker ("wake"). It is removed before the command is exec'd.
 const helperEnv = "WAITTRACE_HELPER"
 
-// syncFd is the helper's end of the pipe the tracer closes once it has
-// seized the helper.
-const syncFd = 3
+// The helper's ends of its two pipes to the tracer: it writes a byte to
+// readyFd once it runs (its own execve is over, so the tracer will not mistake
+// it for the command's), then reads goFd until the tracer, having seized it,
+// closes the other end.
+const (
+	goFd    = 3
+	readyFd = 4
+)
 
 func init() {
 	// The helper must call execve from the main thread: an execve from
@@ -35,15 +40,21 @@ func RunHelper() {
 	if os.Getenv(helperEnv) != "exec" || len(os.Args) < 3 {
 		os.Exit(0) // the waker: exiting is its whole job
 	}
-	// Wait until the tracer has seized us: it closes the pipe's other end.
-	var b [1]byte
+	b := []byte{'r'}
 	for {
-		_, err := unix.Read(syncFd, b[:])
+		_, err := unix.Write(readyFd, b)
 		if err != unix.EINTR {
 			break
 		}
 	}
-	unix.Close(syncFd)
+	unix.Close(readyFd)
+	for {
+		_, err := unix.Read(goFd, b)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	unix.Close(goFd)
 	env := make([]string, 0, len(os.Environ()))
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, helperEnv+"=") {
@@ -77,11 +88,17 @@ func startWaker() (int, error) {
 // first instruction: the helper is seized while it waits on a pipe, and only
 // then execs the command.
 func (t *Tracer) launch(spec Spec) error {
-	r, w, err := os.Pipe()
+	goR, goW, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("launch %s: %w", spec.Path, err)
 	}
-	defer w.Close()
+	defer goW.Close()
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		goR.Close()
+		return fmt.Errorf("launch %s: %w", spec.Path, err)
+	}
+	defer readyR.Close()
 	env := spec.Env
 	if env == nil {
 		env = os.Environ()
@@ -90,14 +107,20 @@ func (t *Tracer) launch(spec Spec) error {
 	argv := append([]string{"waittrace-helper", spec.Path}, spec.Argv...)
 	p, err := os.StartProcess(selfExe(), argv, &os.ProcAttr{
 		Env:   env,
-		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, r},
+		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, goR, readyW},
 	})
-	r.Close()
+	goR.Close()
+	readyW.Close()
 	if err != nil {
 		return fmt.Errorf("launch %s: %w", spec.Path, err)
 	}
 	pid := p.Pid
 	_ = p.Release()
+	if _, err := readyR.Read(make([]byte, 1)); err != nil {
+		var ws unix.WaitStatus
+		_, _ = unix.Wait4(pid, &ws, 0, nil)
+		return fmt.Errorf("launch %s: the helper died before it was ready: %v", spec.Path, ws)
+	}
 	if err := seize(pid, t.ptraceOptions(true, false)); err != nil {
 		_ = unix.Kill(pid, unix.SIGKILL)
 		var ws unix.WaitStatus

@@ -84,8 +84,8 @@ func newApp(stderr io.Writer, status *int) *cli.App {
 		HideHelpCommand: true,
 		// -e trace=wait4,waitid is one expression, not three.
 		DisableSliceFlagSeparator: true,
-		ErrWriter:       stderr,
-		Writer:          os.Stdout,
+		ErrWriter:                 stderr,
+		Writer:                    os.Stdout,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "f", Usage: "follow forks, vforks and clones (children and threads)"},
 			&cli.StringSliceFlag{Name: "p", Usage: "attach to process `PID` (repeatable, or comma-separated)"},

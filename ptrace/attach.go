@@ -106,7 +106,8 @@ func permissionReason(pid int) string {
 	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if tracer := statusField(string(status), "TracerPid:"); tracer != "" && tracer != "0" {
 		comm, _ := os.ReadFile("/proc/" + tracer + "/comm")
-		return fmt.Sprintf("already traced by process %s (%s)", tracer, strings.TrimSpace(string(comm)))
+		// %q: the name is the tracer's to choose, and must not reach a terminal raw.
+		return fmt.Sprintf("already traced by process %s (%q)", tracer, strings.TrimSuffix(string(comm), "\n"))
 	}
 	if isKernelThread(pid) {
 		return "it is a kernel thread"

@@ -1,6 +1,8 @@
 package ptrace
 
 import (
+	"time"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -84,6 +86,6 @@ func (t *Tracer) detachAt(tr *tracee, sig unix.Signal) {
 	if tr.hidden {
 		return
 	}
-	t.ev = Event{Kind: Detached, Tid: tr.tid}
+	t.ev = Event{Kind: Detached, Tid: tr.tid, Time: time.Now()}
 	t.emit(&t.ev)
 }

@@ -4,6 +4,8 @@
 // interesting beyond the predicate it is given.
 package ptrace
 
+import "time"
+
 // Kind says what an Event reports.
 type Kind uint8
 
@@ -31,6 +33,8 @@ const (
 	// Superseded: a thread other than the leader called execve; the old
 	// leader Tid is gone and thread Former now has Tid.
 	Superseded
+	// Exec: the tracee completed an execve; Argv is the new command line.
+	Exec
 )
 
 // Origin says how a tracee came to be traced.
@@ -59,6 +63,15 @@ type Event struct {
 	Origin  Origin
 	Threads int
 	Former  int
+	// Pid is the thread group (process) of Tid and Parent its parent
+	// process, set on NewTracee events.
+	Pid    int
+	Parent int
+	// Argv is the command line, on NewTracee and Exec events (raw bytes
+	// from the tracee: escape before printing).
+	Argv []string
+	// Time is when the engine saw the stop.
+	Time time.Time
 	// Siginfo is the raw 64-bit siginfo_t of a Signal event.
 	Siginfo []byte
 	// Mem reads the tracee's memory. It is valid only during the handler

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -57,8 +58,14 @@ func RunHelper() {
 	unix.Close(goFd)
 	env := make([]string, 0, len(os.Environ()))
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, helperEnv+"=") {
+		if !strings.HasPrefix(kv, helperEnv+"=") && !strings.HasPrefix(kv, credEnv+"=") {
 			env = append(env, kv)
+		}
+	}
+	if cred := os.Getenv(credEnv); cred != "" {
+		if err := dropTo(cred); err != nil {
+			fmt.Fprintf(os.Stderr, "waittrace: cannot run as %s: %v\n", cred, err)
+			os.Exit(126)
 		}
 	}
 	err := unix.Exec(os.Args[1], os.Args[2:], env)
@@ -67,6 +74,52 @@ func RunHelper() {
 		os.Exit(127)
 	}
 	os.Exit(126)
+}
+
+// credEnv passes Spec.Credential to the helper as "uid:gid:g1,g2,...".
+const credEnv = "WAITTRACE_CREDENTIAL"
+
+func (c *Credential) String() string {
+	groups := make([]string, len(c.Groups))
+	for i, g := range c.Groups {
+		groups[i] = strconv.FormatUint(uint64(g), 10)
+	}
+	return fmt.Sprintf("%d:%d:%s", c.Uid, c.Gid, strings.Join(groups, ","))
+}
+
+// dropTo sets groups, gid and uid (all three ids each) as cred says. Go's
+// Setres*id apply to every thread of the helper.
+func dropTo(cred string) error {
+	f := strings.SplitN(cred, ":", 3)
+	if len(f) != 3 {
+		return fmt.Errorf("malformed credential %q", cred)
+	}
+	uid, err1 := strconv.Atoi(f[0])
+	gid, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("malformed credential %q", cred)
+	}
+	groups := []int{}
+	for _, g := range strings.Split(f[2], ",") {
+		if g == "" {
+			continue
+		}
+		n, err := strconv.Atoi(g)
+		if err != nil {
+			return fmt.Errorf("malformed credential %q", cred)
+		}
+		groups = append(groups, n)
+	}
+	if err := unix.Setgroups(groups); err != nil {
+		return fmt.Errorf("setgroups: %w", err)
+	}
+	if err := unix.Setresgid(gid, gid, gid); err != nil {
+		return fmt.Errorf("setresgid: %w", err)
+	}
+	if err := unix.Setresuid(uid, uid, uid); err != nil {
+		return fmt.Errorf("setresuid: %w", err)
+	}
+	return nil
 }
 
 func selfExe() string { return "/proc/self/exe" }
@@ -104,6 +157,9 @@ func (t *Tracer) launch(spec Spec) error {
 		env = os.Environ()
 	}
 	env = append(env[:len(env):len(env)], helperEnv+"=exec")
+	if spec.Credential != nil {
+		env = append(env, credEnv+"="+spec.Credential.String())
+	}
 	argv := append([]string{"waittrace-helper", spec.Path}, spec.Argv...)
 	p, err := os.StartProcess(selfExe(), argv, &os.ProcAttr{
 		Env:   env,

@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -28,8 +29,17 @@ type Spec struct {
 	Path string
 	Argv []string
 	Env  []string
+	// Credential, if set, is what the command runs as (-u): the helper
+	// drops to it just before the execve.
+	Credential *Credential
 	// Pids are processes to attach to, with all their threads.
 	Pids []int
+}
+
+// Credential is a user and its groups to run the launched command as.
+type Credential struct {
+	Uid, Gid uint32
+	Groups   []uint32
 }
 
 // Result is the outcome of a trace.
@@ -175,7 +185,9 @@ func (t *Tracer) announce(tr *tracee, threads int) {
 		return
 	}
 	tr.announced = true
-	t.ev = Event{Kind: NewTracee, Tid: tr.tid, Origin: tr.origin, Threads: threads}
+	pid, parent := procIDs(tr.tid)
+	t.ev = Event{Kind: NewTracee, Tid: tr.tid, Origin: tr.origin, Threads: threads,
+		Pid: pid, Parent: parent, Argv: procArgv(tr.tid), Time: time.Now()}
 	t.emit(&t.ev)
 }
 
@@ -231,9 +243,9 @@ func (t *Tracer) gone(tr *tracee, ws unix.WaitStatus) {
 	}
 	t.announce(tr, 0)
 	if ws.Exited() {
-		t.ev = Event{Kind: Exited, Tid: tr.tid, Status: ws.ExitStatus()}
+		t.ev = Event{Kind: Exited, Tid: tr.tid, Status: ws.ExitStatus(), Time: time.Now()}
 	} else {
-		t.ev = Event{Kind: Killed, Tid: tr.tid, Sig: int(ws.Signal()), Core: ws.CoreDump()}
+		t.ev = Event{Kind: Killed, Tid: tr.tid, Sig: int(ws.Signal()), Core: ws.CoreDump(), Time: time.Now()}
 	}
 	t.emit(&t.ev)
 }
@@ -253,7 +265,7 @@ func (t *Tracer) stopped(tr *tracee, ws unix.WaitStatus) {
 			// A group-stop: report it and let it stay stopped, visible to
 			// the real parent's waitpid(WUNTRACED), until SIGCONT.
 			if !tr.hidden {
-				t.ev = Event{Kind: GroupStop, Tid: tr.tid, Sig: int(sig)}
+				t.ev = Event{Kind: GroupStop, Tid: tr.tid, Sig: int(sig), Time: time.Now()}
 				t.emit(&t.ev)
 			}
 			if err := ptraceReq(unix.PTRACE_LISTEN, tr.tid, 0); err == nil {
@@ -307,7 +319,7 @@ func (t *Tracer) signalStop(tr *tracee, sig unix.Signal) {
 		if err := ptraceGetSiginfo(tr.tid, buf); err != nil {
 			buf = nil
 		}
-		t.ev = Event{Kind: Signal, Tid: tr.tid, Sig: int(sig), Siginfo: buf, Mem: t.mem(tr.tid)}
+		t.ev = Event{Kind: Signal, Tid: tr.tid, Sig: int(sig), Siginfo: buf, Mem: t.mem(tr.tid), Time: time.Now()}
 		t.emit(&t.ev)
 	}
 	t.resume(tr, sig)
@@ -336,7 +348,7 @@ func (t *Tracer) syscallStop(tr *tracee) {
 		tr.arch, tr.nr, tr.args = s.arch, s.nr, s.args
 		tr.reported = !tr.hidden && t.opts.Trace != nil && t.opts.Trace(s.arch, s.nr)
 		if tr.reported {
-			t.ev = Event{Kind: SyscallEntry, Tid: tr.tid, Arch: s.arch, Nr: s.nr, Args: s.args, Mem: t.mem(tr.tid)}
+			t.ev = Event{Kind: SyscallEntry, Tid: tr.tid, Arch: s.arch, Nr: s.nr, Args: s.args, Mem: t.mem(tr.tid), Time: time.Now()}
 			t.emit(&t.ev)
 		}
 		return
@@ -347,7 +359,7 @@ func (t *Tracer) syscallStop(tr *tracee) {
 		return
 	}
 	t.ev = Event{Kind: SyscallExit, Tid: tr.tid, Arch: tr.arch, Nr: tr.nr, Args: tr.args,
-		Rval: s.rval, IsError: s.isError, Mem: t.mem(tr.tid)}
+		Rval: s.rval, IsError: s.isError, Mem: t.mem(tr.tid), Time: time.Now()}
 	t.emit(&t.ev)
 }
 
@@ -399,6 +411,8 @@ func (t *Tracer) ptraceEvent(tr *tracee, event int) {
 			_ = unix.PtraceSetOptions(tr.tid, t.ptraceOptions(false, false))
 			t.announce(tr, 0)
 		}
+		t.ev = Event{Kind: Exec, Tid: tr.tid, Argv: procArgv(tr.tid), Time: time.Now()}
+		t.emit(&t.ev)
 	}
 }
 
@@ -410,6 +424,6 @@ func (t *Tracer) superseded(leader *tracee, former int) {
 		leader.inSyscall, leader.reported = old.inSyscall, old.reported
 		leader.arch, leader.nr, leader.args = old.arch, old.nr, old.args
 	}
-	t.ev = Event{Kind: Superseded, Tid: leader.tid, Former: former}
+	t.ev = Event{Kind: Superseded, Tid: leader.tid, Former: former, Time: time.Now()}
 	t.emit(&t.ev)
 }

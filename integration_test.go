@@ -56,7 +56,7 @@ var (
 )
 
 // cFixtures are the C programs in testdata/ built with gcc.
-var cFixtures = []string{"wait4", "waitid", "follow", "exitcode", "loop", "waitexample", "demo"}
+var cFixtures = []string{"wait4", "waitid", "follow", "exitcode", "loop", "waitexample", "demo", "untraced"}
 
 func TestMain(m *testing.M) {
 	code := func() int {
@@ -158,9 +158,13 @@ func fixture(t *testing.T, name string) string {
 type tracer struct {
 	name string
 	path string
+	// flags are added to every run of this tracer.
+	flags []string
 }
 
-var tracers = []tracer{{"strace", stracePath}, {"waittrace", ""}}
+var tracers = []tracer{{"strace", stracePath, nil}, {"waittrace", "", nil},
+	// Every case again without the seccomp filter: a stop at every call.
+	{"waittrace-nobpf", "", []string{"--seccomp-bpf=false"}}}
 
 // use returns the tracer's binary: strace variants skip when strace is
 // not installed; waittrace variants fail when waittrace did not build.
@@ -269,6 +273,9 @@ var traceCases = []traceCase{
 	{name: "wait4-nobody", fixture: "wait4", user: asNobody},
 	{name: "waitid-nobody", fixture: "waitid", user: asNobody},
 	{name: "follow-nobody", fixture: "follow", flags: []string{"-f"}, user: asNobody},
+	// Unfollowed descendants carry the seccomp filter: their waits must work.
+	{name: "untraced", fixture: "untraced"},
+	{name: "untraced-nobody", fixture: "untraced", user: asNobody},
 }
 
 // TestIntegration runs each fixture under each tracer and requires the
@@ -308,7 +315,7 @@ func runTraceCase(t *testing.T, tr tracer, tc traceCase) {
 	}
 	dir := workDir(t)
 	outFile := filepath.Join(dir, "trace.out")
-	argv := append([]string{bin, "-o", outFile, "-e", traceFilter}, tc.flags...)
+	argv := append(append([]string{bin, "-o", outFile, "-e", traceFilter}, tr.flags...), tc.flags...)
 	argv = append(append(argv, "--", fix), tc.args...)
 
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
@@ -755,7 +762,7 @@ func testAttachErrors(t *testing.T) {
 					if !strings.Contains(stderr.String(), strconv.Itoa(pid)) {
 						t.Errorf("stderr does not name pid %d:\n%s", pid, stderr.Bytes())
 					}
-					if tr.name == "waittrace" {
+					if tr.name != "strace" {
 						if lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n"); len(lines) != 1 {
 							t.Errorf("want exactly one line on stderr, got %d:\n%s", len(lines), stderr.Bytes())
 						}

@@ -93,6 +93,11 @@ func newApp(stderr io.Writer, status *int) *cli.App {
 			&cli.StringSliceFlag{Name: "e", Usage: "`trace=LIST`: which of wait4,waitid,waitpid to trace (default all; !LIST negates)"},
 			&cli.BoolFlag{Name: "v", Usage: "print structures in full (struct rusage)"},
 			&cli.BoolFlag{Name: "q", Usage: "suppress messages about attaching and detaching"},
+			&cli.BoolFlag{Name: "seccomp-bpf", Value: true, Usage: "stop a launched command only at the traced calls, with a seccomp filter " +
+				"(children are then followed even without -f, silently, so their wait calls keep working; " +
+				"on Ctrl-C they are traced until they exit, a second Ctrl-C kills them); " +
+				"--seccomp-bpf=false stops at every call. -p always stops at every call"},
+			&cli.BoolFlag{Name: "seccomp-floor", Hidden: true, Usage: "benchmarks only: run COMMAND untraced under the same filter, returning ALLOW"},
 			&cli.StringFlag{Name: "color", Value: "auto", Usage: "color the trace: `auto` (on a terminal without NO_COLOR), always, never"},
 		},
 		Action: func(c *cli.Context) error {
@@ -249,7 +254,17 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 		announce:  messages != nil,
 		announced: map[int]bool{},
 	}
-	tracer := ptrace.New(ptrace.Options{Follow: c.Bool("f"), Trace: p.traced}, p.handle)
+	if c.Bool("seccomp-floor") {
+		if spec.Path == "" {
+			return 0, fail(exitUsage, "--seccomp-floor needs a COMMAND")
+		}
+		err := ptrace.ExecWithFloorFilter(spec.Path, spec.Argv, p.seccompCalls())
+		return 0, fail(exitFailure, "--seccomp-floor: %v", err)
+	}
+	tracer := ptrace.New(ptrace.Options{
+		Follow: c.Bool("f"), Trace: p.traced,
+		Seccomp: c.Bool("seccomp-bpf"), SeccompCalls: p.seccompCalls(),
+	}, p.handle)
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGPIPE)
@@ -261,6 +276,9 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 	}()
 
 	res, err := tracer.Run(spec)
+	if res.SeccompError != nil {
+		fmt.Fprintf(stderr, "waittrace: the kernel refused the seccomp filter (%v): stopping at every system call instead\n", res.SeccompError)
+	}
 	for _, e := range res.AttachErrors {
 		fmt.Fprintf(stderr, "waittrace: %v\n", e)
 	}

@@ -55,6 +55,18 @@ type printer struct {
 	announced map[int]bool
 }
 
+// seccompCalls lists the selected calls' numbers per AUDIT_ARCH_* for the
+// engine's seccomp filter.
+func (p *printer) seccompCalls() map[uint32][]uint64 {
+	calls := make(map[uint32][]uint64, len(p.sets))
+	for arch, set := range p.sets {
+		for nr := range set {
+			calls[arch] = append(calls[arch], nr)
+		}
+	}
+	return calls
+}
+
 func (p *printer) traced(arch uint32, nr uint64) bool {
 	_, ok := p.sets[arch][nr]
 	return ok

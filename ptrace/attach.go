@@ -48,7 +48,7 @@ func (t *Tracer) attach(pid int) error {
 	}
 	var attached []*tracee
 	for _, tid := range tids {
-		err := seize(tid, t.ptraceOptions(false, true))
+		err := seize(tid, t.ptraceOptions(false, true, false))
 		if err == nil {
 			tr := &tracee{tid: tid, origin: Attached}
 			t.tracees[tid] = tr
@@ -150,12 +150,4 @@ func isKernelThread(pid int) bool {
 	return strings.Contains(string(status), "\nKthread:\t1") || statusField(string(status), "PPid:") == "2" || pid == 2
 }
 
-// hasCapSysPtrace reports whether CAP_SYS_PTRACE (19) is in our effective set.
-func hasCapSysPtrace() bool {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return false
-	}
-	eff, err := strconv.ParseUint(statusField(string(status), "CapEff:"), 16, 64)
-	return err == nil && eff&(1<<unix.CAP_SYS_PTRACE) != 0
-}
+func hasCapSysPtrace() bool { return hasCap(unix.CAP_SYS_PTRACE) }

@@ -6,29 +6,48 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// stopTracing ends the trace after Interrupt(sig): the launched command gets
-// sig (as strace gives it), and every tracee is detached and left running.
-func (t *Tracer) stopTracing(sig unix.Signal) error {
+// stopTracing handles the n-th Interrupt(sig) and reports whether the trace
+// is over. The first one gives the launched command sig (as strace gives
+// it) and detaches every tracee, which keeps running; tracees carrying the
+// seccomp filter cannot be left untraced, so they are traced on until they
+// exit, and a second Interrupt kills them.
+func (t *Tracer) stopTracing(sig unix.Signal, n int) bool {
+	if n > 1 {
+		for _, tr := range t.tracees {
+			if tr.filtered {
+				_ = unix.Kill(tr.tid, unix.SIGKILL)
+			}
+		}
+		return false
+	}
 	t.result.Interrupted = sig
 	if t.launched != 0 && t.tracees[t.launched] != nil {
 		_ = unix.Kill(t.launched, unix.SIGCONT)
 		_ = unix.Kill(t.launched, sig)
 	}
-	t.detachAll()
-	return nil
+	t.detachWhere(func(tr *tracee) bool { return !tr.filtered })
+	return len(t.tracees) == 0
 }
 
-// detachAll detaches every tracee. A tracee can only be detached in a
-// ptrace-stop, and all of them are running (or listening), so each is
-// interrupted first; the stops are then collected in whatever order they
-// come, each tracee detached at its own stop with any signal it was about to
-// get re-injected. Waiting for any stop rather than one tid at a time keeps a
-// vfork parent, which cannot stop before its child, from blocking the rest.
-func (t *Tracer) detachAll() {
-	for _, tr := range t.tracees {
-		_ = unix.PtraceInterrupt(tr.tid)
+// detachAll detaches every tracee.
+func (t *Tracer) detachAll() { t.detachWhere(func(*tracee) bool { return true }) }
+
+// detachWhere detaches the tracees that pick selects. A tracee can only be
+// detached in a ptrace-stop, and all of them are running (or listening), so
+// each is interrupted first; the stops are then collected in whatever order
+// they come, each tracee detached at its own stop with any signal it was
+// about to get re-injected. Waiting for any stop rather than one tid at a
+// time keeps a vfork parent, which cannot stop before its child, from
+// blocking the rest. Stops of the other tracees are handled as usual.
+func (t *Tracer) detachWhere(pick func(*tracee) bool) {
+	leaving := map[int]bool{}
+	for tid, tr := range t.tracees {
+		if pick(tr) {
+			leaving[tid] = true
+			_ = unix.PtraceInterrupt(tid)
+		}
 	}
-	for len(t.tracees) > 0 {
+	for len(leaving) > 0 {
 		var ws unix.WaitStatus
 		tid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
 		if err == unix.EINTR {
@@ -38,26 +57,37 @@ func (t *Tracer) detachAll() {
 			break
 		}
 		tr := t.tracees[tid]
-		if tr == nil {
-			if ws.Stopped() {
-				// A new child caught by the fork it was making: let it go too.
-				tr = &tracee{tid: tid, origin: Followed}
-				t.tracees[tid] = tr
-			} else {
-				continue
+		if tr == nil && ws.Stopped() {
+			// A new child caught by the fork it was making: it goes too,
+			// unless it carries the filter.
+			tr = t.newChild(tid, nil)
+			if pick(tr) {
+				leaving[tid] = true
 			}
+		}
+		if tr == nil {
+			continue
+		}
+		if !leaving[tid] {
+			t.handleStop(tid, ws)
+			continue
 		}
 		switch {
 		case ws.Exited(), ws.Signaled():
+			delete(leaving, tid)
 			t.gone(tr, ws)
 		case ws.Stopped():
+			delete(leaving, tid)
 			var sig unix.Signal
-			if ptraceEventOf(ws) == 0 && ws.StopSignal() != unix.SIGTRAP|0x80 {
+			event := ptraceEventOf(ws)
+			if event == 0 && ws.StopSignal() != unix.SIGTRAP|0x80 {
 				sig = ws.StopSignal() // a signal-delivery-stop: keep the signal
 			}
-			if ptraceEventOf(ws) == unix.PTRACE_EVENT_FORK || ptraceEventOf(ws) == unix.PTRACE_EVENT_VFORK || ptraceEventOf(ws) == unix.PTRACE_EVENT_CLONE {
+			if event == unix.PTRACE_EVENT_FORK || event == unix.PTRACE_EVENT_VFORK || event == unix.PTRACE_EVENT_CLONE {
 				if msg, err := unix.PtraceGetEventMsg(tid); err == nil && t.tracees[int(msg)] == nil {
-					t.tracees[int(msg)] = &tracee{tid: int(msg), origin: Followed}
+					if c := t.newChild(int(msg), tr); pick(c) {
+						leaving[c.tid] = true
+					}
 				}
 			}
 			t.detachAt(tr, sig)
@@ -83,7 +113,7 @@ func (t *Tracer) detachOne(tr *tracee) {
 func (t *Tracer) detachAt(tr *tracee, sig unix.Signal) {
 	delete(t.tracees, tr.tid)
 	_, _, _ = unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_DETACH, uintptr(tr.tid), 0, uintptr(sig), 0, 0)
-	if tr.hidden {
+	if tr.hidden || tr.invisible {
 		return
 	}
 	t.ev = Event{Kind: Detached, Tid: tr.tid, Time: time.Now()}

@@ -1,7 +1,9 @@
 package ptrace
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strconv"
@@ -41,14 +43,24 @@ func RunHelper() {
 	if os.Getenv(helperEnv) != "exec" || len(os.Args) < 3 {
 		os.Exit(0) // the waker: exiting is its whole job
 	}
-	b := []byte{'r'}
+	// Tell the tracer we run, and whether the seccomp filter is in place:
+	// "s", or "p" and why not.
+	ready := "p"
+	if calls := os.Getenv(seccompEnv); calls != "" {
+		if err := installFromEnv(calls); err != nil {
+			ready = "p" + err.Error()
+		} else {
+			ready = "s"
+		}
+	}
 	for {
-		_, err := unix.Write(readyFd, b)
+		_, err := unix.Write(readyFd, []byte(ready))
 		if err != unix.EINTR {
 			break
 		}
 	}
 	unix.Close(readyFd)
+	b := make([]byte, 1)
 	for {
 		_, err := unix.Read(goFd, b)
 		if err != unix.EINTR {
@@ -58,7 +70,7 @@ func RunHelper() {
 	unix.Close(goFd)
 	env := make([]string, 0, len(os.Environ()))
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, helperEnv+"=") && !strings.HasPrefix(kv, credEnv+"=") {
+		if !strings.HasPrefix(kv, helperEnv+"=") && !strings.HasPrefix(kv, credEnv+"=") && !strings.HasPrefix(kv, seccompEnv+"=") {
 			env = append(env, kv)
 		}
 	}
@@ -74,6 +86,21 @@ func RunHelper() {
 		os.Exit(127)
 	}
 	os.Exit(126)
+}
+
+// seccompEnv passes the calls of the seccomp filter to the helper.
+const seccompEnv = "WAITTRACE_SECCOMP"
+
+func installFromEnv(enc string) error {
+	calls, err := decodeCalls(enc)
+	if err != nil {
+		return err
+	}
+	prog, err := buildFilter(calls, false)
+	if err != nil {
+		return err
+	}
+	return installFilter(prog)
 }
 
 // credEnv passes Spec.Credential to the helper as "uid:gid:g1,g2,...".
@@ -160,6 +187,9 @@ func (t *Tracer) launch(spec Spec) error {
 	if spec.Credential != nil {
 		env = append(env, credEnv+"="+spec.Credential.String())
 	}
+	if t.opts.Seccomp {
+		env = append(env, seccompEnv+"="+encodeCalls(t.opts.SeccompCalls))
+	}
 	argv := append([]string{"waittrace-helper", spec.Path}, spec.Argv...)
 	p, err := os.StartProcess(selfExe(), argv, &os.ProcAttr{
 		Env:   env,
@@ -172,12 +202,18 @@ func (t *Tracer) launch(spec Spec) error {
 	}
 	pid := p.Pid
 	_ = p.Release()
-	if _, err := readyR.Read(make([]byte, 1)); err != nil {
+	ready, err := io.ReadAll(readyR)
+	if err != nil || len(ready) == 0 {
 		var ws unix.WaitStatus
 		_, _ = unix.Wait4(pid, &ws, 0, nil)
 		return fmt.Errorf("launch %s: the helper died before it was ready: %v", spec.Path, ws)
 	}
-	if err := seize(pid, t.ptraceOptions(true, false)); err != nil {
+	filtered := ready[0] == 's'
+	t.result.Seccomp = filtered
+	if t.opts.Seccomp && !filtered {
+		t.result.SeccompError = errors.New(string(ready[1:]))
+	}
+	if err := seize(pid, t.ptraceOptions(true, false, filtered)); err != nil {
 		_ = unix.Kill(pid, unix.SIGKILL)
 		var ws unix.WaitStatus
 		_, _ = unix.Wait4(pid, &ws, 0, nil)
@@ -185,6 +221,6 @@ func (t *Tracer) launch(spec Spec) error {
 	}
 	t.launched = pid
 	t.result.Launched = true
-	t.tracees[pid] = &tracee{tid: pid, hidden: true, origin: Launched}
+	t.tracees[pid] = &tracee{tid: pid, hidden: true, origin: Launched, filtered: filtered}
 	return nil
 }

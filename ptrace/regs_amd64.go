@@ -39,3 +39,21 @@ func readStop(tid int, entering bool, s *stopInfo) error {
 	}
 	return nil
 }
+
+// hostArch is the personality of this build's own system calls.
+const hostArch = unix.AUDIT_ARCH_X86_64
+
+// setArg0 rewrites the first argument of the call tid is stopped at
+// (a seccomp stop, before the call runs).
+func setArg0(tid int, arch uint32, v uint64) error {
+	var r unix.PtraceRegs
+	if err := unix.PtraceGetRegs(tid, &r); err != nil {
+		return err
+	}
+	if arch == unix.AUDIT_ARCH_I386 {
+		r.Rbx = v
+	} else {
+		r.Rdi = v
+	}
+	return unix.PtraceSetRegs(tid, &r)
+}

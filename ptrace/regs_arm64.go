@@ -25,3 +25,17 @@ func readStop(tid int, entering bool, s *stopInfo) error {
 	copy(s.args[:], r.Regs[:6])
 	return nil
 }
+
+// hostArch is the personality of this build's own system calls.
+const hostArch = unix.AUDIT_ARCH_AARCH64
+
+// setArg0 rewrites the first argument of the call tid is stopped at
+// (a seccomp stop, before the call runs).
+func setArg0(tid int, arch uint32, v uint64) error {
+	var r unix.PtraceRegsArm64
+	if err := unix.PtraceGetRegSetArm64(tid, ntPRStatus, &r); err != nil {
+		return err
+	}
+	r.Regs[0] = v
+	return unix.PtraceSetRegSetArm64(tid, ntPRStatus, &r)
+}

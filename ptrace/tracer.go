@@ -21,6 +21,12 @@ type Options struct {
 	// NoSyscallInfo reads syscall stops from registers even where
 	// PTRACE_GET_SYSCALL_INFO exists (to test the fallback).
 	NoSyscallInfo bool
+	// Seccomp stops a launched command only at the calls in SeccompCalls
+	// (AUDIT_ARCH_* -> numbers), with a seccomp filter installed between
+	// fork and exec, instead of at every system call. Attached processes
+	// are always traced with PTRACE_SYSCALL.
+	Seccomp      bool
+	SeccompCalls map[uint32][]uint64
 }
 
 // Spec says what to trace: a command to launch, processes to attach to, or both.
@@ -51,6 +57,10 @@ type Result struct {
 	Status   unix.WaitStatus
 	// Interrupted is the signal that stopped the trace early, or 0.
 	Interrupted unix.Signal
+	// Seccomp reports that the seccomp filter is in use; SeccompError
+	// says why it is not, when it was asked for and the kernel refused.
+	Seccomp      bool
+	SeccompError error
 	// AttachErrors lists the pids that could not be attached, one error each.
 	AttachErrors []error
 }
@@ -68,9 +78,9 @@ type Tracer struct {
 	ev       Event
 	siginfo  [128]byte
 
-	mu        sync.Mutex
-	interrupt unix.Signal
-	wakePid   int
+	mu         sync.Mutex
+	interrupt  unix.Signal
+	interrupts int
 }
 
 // tracee is the engine's state for one traced thread.
@@ -78,6 +88,15 @@ type tracee struct {
 	tid int
 	// hidden: the launch helper before it has exec'd the command.
 	hidden bool
+	// invisible: a child followed only because it carries the seccomp
+	// filter (no -f): it is served but never reported.
+	invisible bool
+	// filtered: the tracee carries the seccomp filter; it runs under
+	// PTRACE_CONT and stops only at the filtered calls.
+	filtered bool
+	// exitStop: resumed with PTRACE_SYSCALL after a seccomp stop, to
+	// catch the call's exit.
+	exitStop bool
 	// inSyscall and the saved entry, for the exit stop.
 	inSyscall bool
 	reported  bool
@@ -108,24 +127,26 @@ func New(opts Options, handle func(*Event)) *Tracer {
 
 // Interrupt asks the trace to end: launched commands get sig, attached
 // processes are detached and left running. Safe from any goroutine.
+//
+// A launched command that carries the seccomp filter cannot be left running
+// untraced (its wait calls would fail with ENOSYS), so it is traced on until
+// it exits; a second Interrupt kills it with SIGKILL.
 func (t *Tracer) Interrupt(sig unix.Signal) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.interrupt != 0 {
-		return
+	if t.interrupt == 0 {
+		t.interrupt = sig
 	}
-	t.interrupt = sig
+	t.interrupts++
 	// The engine sleeps in wait4(2), which Go's SA_RESTART handlers restart
 	// after a signal; a child of ours that exits at once wakes it.
-	if p, err := startWaker(); err == nil {
-		t.wakePid = p
-	}
+	_, _ = startWaker()
 }
 
 func (t *Tracer) interrupted() (unix.Signal, int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.interrupt, t.wakePid
+	return t.interrupt, t.interrupts
 }
 
 // Run launches and attaches as spec says and traces until no tracee is left
@@ -152,12 +173,16 @@ func (t *Tracer) Run(spec Spec) (Result, error) {
 	return t.result, err
 }
 
-func (t *Tracer) ptraceOptions(hidden bool, attached bool) int {
+func (t *Tracer) ptraceOptions(hidden, attached, filtered bool) int {
 	o := unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC
 	if !attached {
 		o |= unix.PTRACE_O_EXITKILL
 	}
-	if t.opts.Follow && !hidden {
+	if filtered {
+		o |= unix.PTRACE_O_TRACESECCOMP
+	}
+	// Children carrying the filter are followed even without -f.
+	if (t.opts.Follow || filtered) && !hidden {
 		o |= unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
 	}
 	return o
@@ -181,7 +206,7 @@ func (t *Tracer) emit(ev *Event) {
 
 // announce sends the NewTracee event for tr once.
 func (t *Tracer) announce(tr *tracee, threads int) {
-	if tr.announced || tr.hidden {
+	if tr.announced || tr.hidden || tr.invisible {
 		return
 	}
 	tr.announced = true
@@ -193,9 +218,16 @@ func (t *Tracer) announce(tr *tracee, threads int) {
 
 // loop waits for stops and handles them until no tracee is left.
 func (t *Tracer) loop() error {
+	handled := 0
 	for len(t.tracees) > 0 {
-		if sig, _ := t.interrupted(); sig != 0 {
-			return t.stopTracing(sig)
+		if sig, n := t.interrupted(); n > handled {
+			handled = n
+			if t.stopTracing(sig, n) {
+				return nil
+			}
+			if len(t.tracees) == 0 {
+				return nil
+			}
 		}
 		var ws unix.WaitStatus
 		tid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
@@ -221,8 +253,7 @@ func (t *Tracer) handleStop(tid int, ws unix.WaitStatus) {
 		}
 		// A new child or thread of a followed tracee can report its first
 		// stop before its parent reports the fork event.
-		tr = &tracee{tid: tid, origin: Followed}
-		t.tracees[tid] = tr
+		tr = t.newChild(tid, nil)
 	}
 	switch {
 	case ws.Exited(), ws.Signaled():
@@ -238,7 +269,7 @@ func (t *Tracer) gone(tr *tracee, ws unix.WaitStatus) {
 		t.result.Reaped = true
 		t.result.Status = ws
 	}
-	if tr.hidden {
+	if tr.hidden || tr.invisible {
 		return
 	}
 	t.announce(tr, 0)
@@ -264,7 +295,7 @@ func (t *Tracer) stopped(tr *tracee, ws unix.WaitStatus) {
 		if isStopSignal(sig) {
 			// A group-stop: report it and let it stay stopped, visible to
 			// the real parent's waitpid(WUNTRACED), until SIGCONT.
-			if !tr.hidden {
+			if !tr.hidden && !tr.invisible {
 				t.ev = Event{Kind: GroupStop, Tid: tr.tid, Sig: int(sig), Time: time.Now()}
 				t.emit(&t.ev)
 			}
@@ -274,6 +305,9 @@ func (t *Tracer) stopped(tr *tracee, ws unix.WaitStatus) {
 			}
 		}
 		t.resume(tr, 0)
+	case event == unix.PTRACE_EVENT_SECCOMP:
+		t.announce(tr, 0)
+		t.seccompStop(tr)
 	case event != 0:
 		t.announce(tr, 0)
 		t.ptraceEvent(tr, event)
@@ -301,9 +335,14 @@ func ptraceReq(req, tid int, data uintptr) error {
 	return nil
 }
 
-// resume restarts tr to its next syscall stop, delivering sig.
+// resume restarts tr, delivering sig: to its next stop of any kind under
+// the filter, else to its next syscall stop.
 func (t *Tracer) resume(tr *tracee, sig unix.Signal) {
 	// ESRCH: the tracee was killed meanwhile; its exit is reported next.
+	if tr.filtered && !tr.exitStop {
+		_ = unix.PtraceCont(tr.tid, int(sig))
+		return
+	}
 	_ = unix.PtraceSyscall(tr.tid, int(sig))
 }
 
@@ -314,7 +353,7 @@ func (t *Tracer) signalStop(tr *tracee, sig unix.Signal) {
 		t.resume(tr, 0)
 		return
 	}
-	if !tr.hidden {
+	if !tr.hidden && !tr.invisible {
 		buf := t.siginfo[:]
 		if err := ptraceGetSiginfo(tr.tid, buf); err != nil {
 			buf = nil
@@ -342,11 +381,19 @@ func (t *Tracer) syscallStop(tr *tracee) {
 	if !t.readStop(tr, &s) {
 		return
 	}
+	t.syscall(tr, &s)
+}
+
+// syscall handles an entry or exit, however it was stopped at.
+func (t *Tracer) syscall(tr *tracee, s *stopInfo) {
+	if !s.entry {
+		tr.exitStop = false
+	}
 	if s.entry {
 		tr.helperSignals = false
 		tr.inSyscall = true
 		tr.arch, tr.nr, tr.args = s.arch, s.nr, s.args
-		tr.reported = !tr.hidden && t.opts.Trace != nil && t.opts.Trace(s.arch, s.nr)
+		tr.reported = !tr.hidden && !tr.invisible && t.opts.Trace != nil && t.opts.Trace(s.arch, s.nr)
 		if tr.reported {
 			t.ev = Event{Kind: SyscallEntry, Tid: tr.tid, Arch: s.arch, Nr: s.nr, Args: s.args, Mem: t.mem(tr.tid), Time: time.Now()}
 			t.emit(&t.ev)
@@ -395,8 +442,7 @@ func (t *Tracer) ptraceEvent(tr *tracee, event int) {
 		// "[pid N]" prefix.
 		child := t.tracees[int(msg)]
 		if child == nil {
-			child = &tracee{tid: int(msg), origin: Followed}
-			t.tracees[child.tid] = child
+			child = t.newChild(int(msg), tr)
 		}
 		t.announce(child, 0)
 	case unix.PTRACE_EVENT_EXEC:
@@ -408,11 +454,13 @@ func (t *Tracer) ptraceEvent(tr *tracee, event int) {
 			// The helper has become the command: trace it for real now.
 			tr.hidden = false
 			tr.helperSignals = true
-			_ = unix.PtraceSetOptions(tr.tid, t.ptraceOptions(false, false))
+			_ = unix.PtraceSetOptions(tr.tid, t.ptraceOptions(false, false, tr.filtered))
 			t.announce(tr, 0)
 		}
-		t.ev = Event{Kind: Exec, Tid: tr.tid, Argv: procArgv(tr.tid), Time: time.Now()}
-		t.emit(&t.ev)
+		if !tr.invisible {
+			t.ev = Event{Kind: Exec, Tid: tr.tid, Argv: procArgv(tr.tid), Time: time.Now()}
+			t.emit(&t.ev)
+		}
 	}
 }
 
@@ -424,6 +472,89 @@ func (t *Tracer) superseded(leader *tracee, former int) {
 		leader.inSyscall, leader.reported = old.inSyscall, old.reported
 		leader.arch, leader.nr, leader.args = old.arch, old.nr, old.args
 	}
-	t.ev = Event{Kind: Superseded, Tid: leader.tid, Former: former, Time: time.Now()}
-	t.emit(&t.ev)
+	if !leader.invisible {
+		t.ev = Event{Kind: Superseded, Tid: leader.tid, Former: former, Time: time.Now()}
+		t.emit(&t.ev)
+	}
+}
+
+// newChild registers a child or thread first seen at its own stop (parent
+// nil: found through /proc) or at its parent's fork event. It inherits the
+// filter and, without -f, invisibility from its parent.
+func (t *Tracer) newChild(tid int, parent *tracee) *tracee {
+	if parent == nil {
+		pid, ppid := procIDs(tid)
+		if parent = t.tracees[pid]; parent == nil || pid == tid {
+			parent = t.tracees[ppid]
+		}
+	}
+	c := &tracee{tid: tid, origin: Followed, invisible: !t.opts.Follow}
+	if parent != nil {
+		c.filtered = parent.filtered
+		c.invisible = parent.invisible || !t.opts.Follow
+	} else {
+		// An orphan of a tracee killed mid-fork: assume the worst (the
+		// filter), which keeps it served rather than failing with ENOSYS.
+		c.filtered = t.result.Seccomp
+	}
+	t.tracees[tid] = c
+	return c
+}
+
+// seccompStop handles a filtered call's entry: report it and catch its exit
+// with one PTRACE_SYSCALL, or let clone and clone3 go after making sure the
+// child will be traced.
+func (t *Tracer) seccompStop(tr *tracee) {
+	var s stopInfo
+	tr.inSyscall = false // a seccomp stop is always an entry
+	if !t.readStop(tr, &s) {
+		t.resume(tr, 0)
+		return
+	}
+	if cl, ok := cloneCalls[s.arch]; ok && (s.nr == cl[0] || s.nr == cl[1]) {
+		t.keepTraced(tr, &s, s.nr == cl[1])
+		t.resume(tr, 0)
+		return
+	}
+	if tr.invisible || tr.hidden {
+		// Served only so that the call works: no exit stop needed.
+		t.resume(tr, 0)
+		return
+	}
+	t.syscall(tr, &s)
+	tr.exitStop = true
+	t.resume(tr, 0)
+}
+
+// keepTraced clears CLONE_UNTRACED from a clone or clone3 about to run: the
+// child carries the filter and must be traced, or its wait calls would fail
+// with ENOSYS (strace's --seccomp-bpf has this hole).
+func (t *Tracer) keepTraced(tr *tracee, s *stopInfo, clone3 bool) {
+	if !clone3 {
+		if s.args[0]&cloneUntraced != 0 {
+			_ = setArg0(tr.tid, s.arch, s.args[0]&^cloneUntraced)
+		}
+		return
+	}
+	// struct clone_args begins with the u64 flags.
+	var flags [8]byte
+	if err := t.mem(tr.tid).ReadMemory(s.args[0], flags[:]); err != nil {
+		return
+	}
+	if le64(flags[:])&cloneUntraced == 0 {
+		return
+	}
+	putLe64(flags[:], le64(flags[:])&^cloneUntraced)
+	_, _ = unix.PtracePokeData(tr.tid, uintptr(s.args[0]), flags[:])
+}
+
+func le64(b []byte) uint64 {
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+func putLe64(b []byte, v uint64) {
+	for i := 0; i < 8; i++ {
+		b[i] = byte(v >> (8 * i))
+	}
 }

@@ -6,7 +6,7 @@ BINDIR    := $(DESTDIR)$(PREFIX)/bin
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(shell $(GO) env GOPATH)/bin/staticcheck)
 export CGO_ENABLED := 0
 
-.PHONY: all build test lint demo install clean
+.PHONY: all build test lint demo install clean bench
 
 all: build
 
@@ -30,6 +30,14 @@ demo: build
 	@mkdir -p testdata/bin
 	cc -O0 -Wall -o testdata/bin/demo testdata/demo.c
 	./waittrace -f testdata/bin/demo
+
+# Benchmarks against strace on testdata/bench/load.c: ratios from
+# alternating rounds in one run (see README, Performance).
+bench: build
+	@mkdir -p testdata/bin
+	cc -O2 -Wall -o testdata/bin/load testdata/bench/load.c
+	$(GO) run ./bench -waittrace ./waittrace -load testdata/bin/load
+	$(GO) test -run '^$$' -bench . -benchmem ./decode/ ./ptrace/
 
 install: build
 	install -d $(BINDIR)

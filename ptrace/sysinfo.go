@@ -31,7 +31,8 @@ type syscallInfo struct {
 
 // getSyscallInfo reads the current syscall stop of tid in one request.
 func getSyscallInfo(tid int, info *syscallInfo) error {
-	_, _, errno := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GET_SYSCALL_INFO, uintptr(tid),
+	// Raw: it never blocks (see resume).
+	_, _, errno := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_GET_SYSCALL_INFO, uintptr(tid),
 		unsafe.Sizeof(*info), uintptr(unsafe.Pointer(info)), 0, 0)
 	if errno != 0 {
 		return errno

@@ -339,11 +339,13 @@ func ptraceReq(req, tid int, data uintptr) error {
 // the filter, else to its next syscall stop.
 func (t *Tracer) resume(tr *tracee, sig unix.Signal) {
 	// ESRCH: the tracee was killed meanwhile; its exit is reported next.
+	req := uintptr(unix.PTRACE_SYSCALL)
 	if tr.filtered && !tr.exitStop {
-		_ = unix.PtraceCont(tr.tid, int(sig))
-		return
+		req = unix.PTRACE_CONT
 	}
-	_ = unix.PtraceSyscall(tr.tid, int(sig))
+	// Raw: a restart never blocks, and telling Go's scheduler about each of
+	// these costs more than the request itself.
+	_, _, _ = unix.RawSyscall6(unix.SYS_PTRACE, req, uintptr(tr.tid), 0, uintptr(sig), 0, 0)
 }
 
 func (t *Tracer) signalStop(tr *tracee, sig unix.Signal) {

@@ -1,0 +1,251 @@
+// Command bench measures waittrace against strace on the workloads of
+// testdata/bench/load.c and prints ratios (make bench). Every variant of a
+// scenario runs once per round, rounds alternate, and the median of each is
+// reported, so that a shared, noisy machine affects all variants alike.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// traceArg is the wait-family selection both tracers get.
+const traceArg = "trace=wait4,waitid,waitpid"
+
+type variant struct {
+	name string
+	argv []string // prefix before the load command; nil: untraced
+	// attached: the load waits for "go" on stdin; attach (if not nil) is
+	// the tracer's argv before "-p PID", attached before the load goes.
+	attached bool
+	attach   []string
+}
+
+type scenario struct {
+	name     string
+	load     []string
+	variants []variant
+	base     string // the variant ratios are taken against
+	floor    string // a second reference column, if any
+}
+
+func main() {
+	waittrace := flag.String("waittrace", "./waittrace", "waittrace binary")
+	strace := flag.String("strace", "strace", "strace binary")
+	load := flag.String("load", "testdata/bin/load", "load program (testdata/bench/load.c)")
+	rounds := flag.Int("rounds", 5, "alternating repetitions")
+	flag.Parse()
+
+	wt := func(extra ...string) []string {
+		return append([]string{*waittrace, "-f", "-o", "/dev/null", "-e", traceArg}, extra...)
+	}
+	st := func(extra ...string) []string {
+		return append([]string{*strace, "-f", "-o", "/dev/null", "-e", traceArg}, extra...)
+	}
+	haveStrace := exec.Command(*strace, "-V").Run() == nil
+	stracing := func(vs ...variant) []variant {
+		if haveStrace {
+			return vs
+		}
+		return nil
+	}
+	floor := variant{name: "filter alone", argv: []string{*waittrace, "--seccomp-floor", "-e", traceArg}}
+	scenarios := []scenario{
+		{
+			name: "(a) 1,000,000 getppid + 100 children reaped by wait4",
+			load: []string{*load, "syscalls", "1000000", "100"},
+			variants: append([]variant{{name: "untraced"}, floor, {name: "waittrace", argv: wt()}},
+				stracing(variant{name: "strace --seccomp-bpf", argv: st("--seccomp-bpf")})...),
+			base: "untraced", floor: "filter alone",
+		},
+		{
+			name: "(b) 2,000 fork + exit + wait4",
+			load: []string{*load, "forks", "2000"},
+			variants: append([]variant{{name: "untraced"}, {name: "waittrace", argv: wt()}},
+				stracing(variant{name: "strace --seccomp-bpf", argv: st("--seccomp-bpf")},
+					variant{name: "strace", argv: st()})...),
+			base: "untraced",
+		},
+		{
+			name: "(c) 20,000 getppid + 2 children, every call stops",
+			load: []string{*load, "syscalls", "20000", "2"},
+			variants: append([]variant{{name: "untraced"}, {name: "waittrace --seccomp-bpf=false", argv: wt("--seccomp-bpf=false")}},
+				stracing(variant{name: "strace", argv: st()})...),
+			base: "untraced",
+		},
+		{
+			name: "(d) attach to a running (c)",
+			load: []string{*load, "attach", "20000", "2"},
+			variants: append([]variant{{name: "untraced", attached: true}, {name: "waittrace -p", attached: true, attach: wt()}},
+				stracing(variant{name: "strace -p", attached: true, attach: st()})...),
+			base: "untraced",
+		},
+	}
+
+	fmt.Printf("waittrace benchmarks, %s, %d cores, %s, %d alternating rounds, medians\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), kernel(), *rounds)
+	if !haveStrace {
+		fmt.Println("(strace not found: its columns are left out)")
+	}
+	for _, sc := range scenarios {
+		times := map[string][]time.Duration{}
+		for r := 0; r < *rounds; r++ {
+			for _, v := range sc.variants {
+				d, err := run(v, sc.load)
+				if err != nil {
+					fmt.Fprintf(os.Stderr, "bench: %s / %s: %v\n", sc.name, v.name, err)
+					os.Exit(1)
+				}
+				times[v.name] = append(times[v.name], d)
+			}
+		}
+		fmt.Printf("\n%s\n", sc.name)
+		fmt.Printf("  %-32s %12s %10s", "variant", "median", "x "+sc.base)
+		if sc.floor != "" {
+			fmt.Printf(" %14s", "x "+sc.floor)
+		}
+		fmt.Println()
+		base := median(times[sc.base])
+		for _, v := range sc.variants {
+			m := median(times[v.name])
+			fmt.Printf("  %-32s %12s %10.3f", v.name, m.Round(time.Microsecond), float64(m)/float64(base))
+			if sc.floor != "" {
+				fmt.Printf(" %14.3f", float64(m)/float64(median(times[sc.floor])))
+			}
+			fmt.Println()
+		}
+	}
+	fmt.Println()
+	rss(*waittrace, *strace, *load, haveStrace)
+}
+
+// run runs the load under v once and returns the time the load measured
+// for its own work.
+func run(v variant, load []string) (time.Duration, error) {
+	if v.attached {
+		return runAttached(v, load)
+	}
+	argv := append(append([]string{}, v.argv...), load...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("%s: %v", strings.Join(argv, " "), err)
+	}
+	return elapsed(out.String())
+}
+
+// runAttached starts the load, attaches the tracer, then lets the load go.
+func runAttached(v variant, load []string) (time.Duration, error) {
+	cmd := exec.Command(load[0], load[1:]...)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	lines := bufio.NewReader(stdout)
+	if l, err := lines.ReadString('\n'); err != nil || l != "ready\n" {
+		return 0, fmt.Errorf("load did not get ready: %q %v", l, err)
+	}
+	if v.attach != nil {
+		tr := exec.Command(v.attach[0], append(v.attach[1:], "-q", "-p", strconv.Itoa(cmd.Process.Pid))...)
+		tr.Stderr = os.Stderr
+		if err := tr.Start(); err != nil {
+			return 0, err
+		}
+		defer func() { _ = tr.Wait() }()
+		if !traced(cmd.Process.Pid, 10*time.Second) {
+			return 0, fmt.Errorf("%s did not attach", v.name)
+		}
+	}
+	if _, err := io.WriteString(stdin, "go\n"); err != nil {
+		return 0, err
+	}
+	rest, _ := io.ReadAll(lines)
+	return elapsed(string(rest))
+}
+
+// traced waits until pid has a tracer.
+func traced(pid int, within time.Duration) bool {
+	for end := time.Now().Add(within); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "TracerPid:"); ok && strings.TrimSpace(v) != "0" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func elapsed(out string) (time.Duration, error) {
+	for _, l := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(l, "elapsed_ns "); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return time.Duration(n), err
+		}
+	}
+	return 0, fmt.Errorf("no elapsed_ns in the load's output %q", out)
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+// rss reports the peak resident memory of each tracer following 1,000 live
+// children.
+func rss(waittrace, strace, load string, haveStrace bool) {
+	fmt.Println("peak RSS of the tracer with 1,000 live traced children")
+	tracers := [][]string{{waittrace, "-f", "-o", "/dev/null", "-e", traceArg}}
+	if haveStrace {
+		tracers = append(tracers, []string{strace, "-f", "-o", "/dev/null", "-e", traceArg})
+	}
+	for _, t := range tracers {
+		argv := append(append([]string{}, t...), load, "live", "1000")
+		cmd := exec.Command(argv[0], argv[1:]...)
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		l, _ := bufio.NewReader(stdout).ReadString('\n')
+		if l != "ready\n" {
+			fmt.Fprintf(os.Stderr, "bench: %s: load not ready: %q\n", t[0], l)
+			os.Exit(1)
+		}
+		_, _ = io.WriteString(stdin, "go\n")
+		_ = cmd.Wait()
+		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		fmt.Printf("  %-32s %8.1f MiB\n", shortName(t[0]), float64(ru.Maxrss)/1024)
+	}
+}
+
+func shortName(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+func kernel() string {
+	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return "linux"
+	}
+	return "Linux " + strings.TrimSpace(string(b))
+}

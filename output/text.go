@@ -194,7 +194,6 @@ func (t *Text) unfinished(tid int) {
 	}
 	delete(t.pending, tid)
 	if t.open == tid {
-		t.plain(" <unfinished ...>")
 		t.open = 0
 	} else {
 		t.leader(tid)
@@ -202,7 +201,9 @@ func (t *Text) unfinished(tid int) {
 		t.colored(t.name, name)
 		t.plain(" resumed>")
 	}
-	t.plain(") ")
+	// strace prints " <unfinished ...>" in both cases:
+	// "<... wait4 resumed> <unfinished ...>) = ?".
+	t.plain(" <unfinished ...>) ")
 	t.align()
 	t.plain("= ?\n")
 }
@@ -238,6 +239,9 @@ func (t *Text) gone() {
 // Superseded prints that thread leader tid was replaced by an execve in
 // thread former, which now has tid.
 func (t *Text) Superseded(tid, former int) {
+	// The old leader died in the execve: a call it was in ends with
+	// "<unfinished ...>) = ?" before the superseded line, as in strace.
+	t.unfinished(tid)
 	delete(t.pending, former)
 	t.leader(tid)
 	t.plain("+++ superseded by execve in pid " + strconv.Itoa(former) + " +++")

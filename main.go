@@ -57,6 +57,7 @@ func main() {
 func run(args []string, stderr io.Writer) int {
 	status := 0
 	app := newApp(stderr, &status)
+	app.Flags = append(app.Flags, reapsFlags()...)
 	if err := app.Run(args); err != nil {
 		var ee *exitError
 		if errors.As(err, &ee) {
@@ -82,6 +83,11 @@ func newApp(stderr io.Writer, status *int) *cli.App {
 			"   waittrace -p 1234 -o trace.txt  attach to a running supervisor\n" +
 			"   waittrace -v -e trace=waitid sh -c 'sleep 1 & wait'",
 		HideHelpCommand: true,
+		// A bad flag is a one-line usage error on stderr, as the others
+		// are, not "Incorrect Usage" and the whole help on stdout.
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return fail(exitUsage, "%v (see waittrace --help)", err)
+		},
 		// -e trace=wait4,waitid is one expression, not three.
 		DisableSliceFlagSeparator: true,
 		ErrWriter:                 stderr,
@@ -139,6 +145,9 @@ func parseTrace(exprs []string) ([]syscalls.Call, error) {
 		in := map[syscalls.Call]bool{}
 		for _, name := range strings.Split(list, ",") {
 			name = strings.TrimSpace(name)
+			if name == "none" || (name == "" && strings.Trim(list, ", ") != "") {
+				continue // as strace: trace=none, and "trace=wait4," skips the empty item
+			}
 			if name == "all" {
 				for _, c := range syscalls.Calls() {
 					in[c] = true
@@ -244,10 +253,15 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 		messages = nil
 	}
 	text := output.NewText(output.TextConfig{
-		Out: out, Messages: messages, ToFile: toFile, Follow: c.Bool("f"), Color: colored,
+		Out: traceOut(c, out), Messages: messages, ToFile: toFile, Follow: c.Bool("f"), Color: colored,
 	})
 	text.Start(len(pids) + len(argv[:min(len(argv), 1)]))
+	rh, err := newReapHooks(c, out, colored, text)
+	if err != nil {
+		return 0, err
+	}
 	p := &printer{
+		reaps:     rh,
 		sets:      newCallSet(calls),
 		cfg:       decode.Config{Verbose: c.Bool("v")},
 		text:      text,
@@ -285,13 +299,16 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, fail(exitFailure, "%v", err)
 	}
+	if werr := rh.finish(); werr != nil {
+		return 0, fail(exitFailure, "writing the report: %v", werr)
+	}
 	if werr := text.Err(); werr != nil {
 		return 0, fail(exitFailure, "writing the trace: %v", werr)
 	}
 	if len(spec.Pids) > 0 && len(res.AttachErrors) == len(spec.Pids) && !res.Launched {
 		return attachExit(res.AttachErrors), nil
 	}
-	return commandExit(res), nil
+	return rh.exit(commandExit(res)), nil
 }
 
 // attachExit picks the exit status when no -p process could be attached.

@@ -53,6 +53,7 @@ type printer struct {
 	text      *output.Text
 	announce  bool // print "Process N attached/detached"
 	announced map[int]bool
+	reaps     *reapHooks // --reaps, --alert, -c; nil if unused
 }
 
 // seccompCalls lists the selected calls' numbers per AUDIT_ARCH_* for the
@@ -73,6 +74,8 @@ func (p *printer) traced(arch uint32, nr uint64) bool {
 }
 
 func (p *printer) handle(ev *ptrace.Event) {
+	p.reaps.tick(ev)
+	defer p.reaps.observe(p, ev)
 	switch ev.Kind {
 	case ptrace.SyscallEntry:
 		per, _ := personality(ev.Arch)

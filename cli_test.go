@@ -1,0 +1,371 @@
+//go:build linux
+
+package main
+
+// Unit tests of the command line: -e, -p, --color, command lookup, and run()
+// end to end for the user errors that stop waittrace before it launches or
+// attaches anything. (run() must never launch a command here: the launch
+// helper re-executes /proc/self/exe, which is this test binary, and the
+// TestMain in integration_test.go does not dispatch to ptrace.RunHelper.)
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/waittrace/waittrace/syscalls"
+)
+
+// wantExitError checks that err is an *exitError with the given code whose
+// message contains every one of parts.
+func wantExitError(t *testing.T, err error, code int, parts ...string) {
+	t.Helper()
+	var ee *exitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("error %v (%T), want an *exitError", err, err)
+	}
+	if ee.code != code {
+		t.Errorf("exit code %d, want %d (%q)", ee.code, code, ee.msg)
+	}
+	for _, p := range parts {
+		if !strings.Contains(ee.msg, p) {
+			t.Errorf("message %q does not contain %q", ee.msg, p)
+		}
+	}
+	if strings.Contains(ee.msg, "\n") {
+		t.Errorf("message %q is not one line", ee.msg)
+	}
+}
+
+func TestParseTrace(t *testing.T) {
+	all := []syscalls.Call{syscalls.Wait4, syscalls.Waitid, syscalls.Waitpid}
+	tests := []struct {
+		exprs []string
+		want  []syscalls.Call
+		err   []string // parts of the error message; nil: no error
+	}{
+		{exprs: nil, want: all},
+		{exprs: []string{"trace=wait4"}, want: []syscalls.Call{syscalls.Wait4}},
+		{exprs: []string{"trace=wait4,waitid"}, want: []syscalls.Call{syscalls.Wait4, syscalls.Waitid}},
+		{exprs: []string{"trace=waitpid,wait4"}, want: []syscalls.Call{syscalls.Wait4, syscalls.Waitpid}},
+		{exprs: []string{"trace=wait4,wait4"}, want: []syscalls.Call{syscalls.Wait4}},
+		{exprs: []string{"waitid"}, want: []syscalls.Call{syscalls.Waitid}},
+		{exprs: []string{"trace=!wait4"}, want: []syscalls.Call{syscalls.Waitid, syscalls.Waitpid}},
+		{exprs: []string{"!waitpid"}, want: []syscalls.Call{syscalls.Wait4, syscalls.Waitid}},
+		{exprs: []string{"trace=!wait4,waitid"}, want: []syscalls.Call{syscalls.Waitpid}},
+		{exprs: []string{"trace=all"}, want: all},
+		{exprs: []string{"trace=!all"}, want: nil},
+		// strace 6.1 accepts these too.
+		{exprs: []string{"trace=none"}, want: nil},
+		{exprs: []string{"trace=wait4,"}, want: []syscalls.Call{syscalls.Wait4}},
+		{exprs: []string{"trace=wait4,,waitid"}, want: []syscalls.Call{syscalls.Wait4, syscalls.Waitid}},
+		{exprs: []string{"t=wait4"}, want: []syscalls.Call{syscalls.Wait4}},
+		{exprs: []string{"trace=wait4, waitid"}, want: []syscalls.Call{syscalls.Wait4, syscalls.Waitid}},
+		// A later -e trace= replaces an earlier one, as in strace.
+		{exprs: []string{"trace=wait4", "trace=waitid"}, want: []syscalls.Call{syscalls.Waitid}},
+		{exprs: []string{"trace=none", "trace=all"}, want: all},
+
+		{exprs: []string{"trace=open"}, err: []string{"open", "wait4, waitid and waitpid"}},
+		{exprs: []string{"trace=wait4,open"}, err: []string{"open", "wait4, waitid and waitpid"}},
+		{exprs: []string{"trace=!open"}, err: []string{"open", "wait4, waitid and waitpid"}},
+		{exprs: []string{"trace=WAIT4"}, err: []string{"WAIT4", "wait4, waitid and waitpid"}},
+		{exprs: []string{"trace=%process"}, err: []string{"%process"}},
+		{exprs: []string{"trace="}, err: []string{"wait4, waitid and waitpid"}},
+		{exprs: []string{"trace=,"}, err: []string{"wait4, waitid and waitpid"}},
+		{exprs: []string{"trace=wait4", "trace=open"}, err: []string{"open"}},
+		{exprs: []string{"signal=none"}, err: []string{"-e signal", "only -e trace=LIST is supported"}},
+		{exprs: []string{"abbrev=none"}, err: []string{"-e abbrev", "only -e trace=LIST"}},
+		{exprs: []string{"=wait4"}, err: []string{"only -e trace=LIST"}},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.exprs, " "), func(t *testing.T) {
+			got, err := parseTrace(tc.exprs)
+			if tc.err != nil {
+				if err == nil {
+					t.Fatalf("parseTrace(%q) = %v, want an error", tc.exprs, got)
+				}
+				wantExitError(t, err, exitUsage, tc.err...)
+				return
+			}
+			if err != nil {
+				t.Fatalf("parseTrace(%q): %v", tc.exprs, err)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("parseTrace(%q) = %v, want %v", tc.exprs, got, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzParseTrace: parseTrace never panics, fails only with a one-line usage
+// error, and accepts only subsets of the wait family, in their stable order.
+// The input is split at NUL bytes into several -e expressions.
+func FuzzParseTrace(f *testing.F) {
+	for _, s := range []string{
+		"", "trace=wait4", "trace=wait4,waitid", "waitid", "trace=!wait4", "!",
+		"trace=all", "trace=!all", "trace=none", "t=wait4", "trace=open",
+		"signal=none", "trace=", "trace=,", "trace=!!wait4", "=", "trace==wait4",
+		"trace=wait4\x00trace=waitpid", "trace=wait4,\x00!waitid", " trace = wait4 ",
+		"trace=wait4,waitid,waitpid,all,none", "trace=\xff",
+	} {
+		f.Add(s)
+	}
+	family := syscalls.Calls()
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseTrace(strings.Split(s, "\x00"))
+		if err != nil {
+			var ee *exitError
+			if !errors.As(err, &ee) || ee.code != exitUsage || ee.msg == "" {
+				t.Fatalf("parseTrace(%q): error %v, want a usage error", s, err)
+			}
+			return
+		}
+		last := -1
+		for _, c := range got {
+			i := slices.Index(family, c)
+			if i < 0 {
+				t.Fatalf("parseTrace(%q) = %v: %v is not wait4, waitid or waitpid", s, got, c)
+			}
+			if i <= last {
+				t.Fatalf("parseTrace(%q) = %v: repeated or out of order", s, got)
+			}
+			last = i
+		}
+	})
+}
+
+func TestParsePids(t *testing.T) {
+	tests := []struct {
+		vals []string
+		want []int
+		bad  string // the item named in the error; "" for no error
+	}{
+		{vals: nil, want: nil},
+		{vals: []string{"1"}, want: []int{1}},
+		{vals: []string{"1,2,3"}, want: []int{1, 2, 3}},
+		{vals: []string{"1", "2"}, want: []int{1, 2}},
+		{vals: []string{"1,2", "3"}, want: []int{1, 2, 3}},
+		{vals: []string{"1 2"}, want: []int{1, 2}},
+		{vals: []string{"1, 2,"}, want: []int{1, 2}},
+		// Kept: strace, too, tries the second attach and reports its failure.
+		{vals: []string{"7", "7"}, want: []int{7, 7}},
+		{vals: []string{""}, want: nil},
+		{vals: []string{"abc"}, bad: "abc"},
+		{vals: []string{"0"}, bad: "0"},
+		{vals: []string{"-5"}, bad: "-5"},
+		{vals: []string{"1,2x"}, bad: "2x"},
+		{vals: []string{"1", "x"}, bad: "x"},
+		{vals: []string{"+"}, bad: "+"},
+		{vals: []string{"99999999999999999999"}, bad: "99999999999999999999"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.vals, "|"), func(t *testing.T) {
+			got, err := parsePids(tc.vals)
+			if tc.bad != "" {
+				if err == nil {
+					t.Fatalf("parsePids(%q) = %v, want an error", tc.vals, got)
+				}
+				wantExitError(t, err, exitUsage, "invalid process id", strconv.Quote(tc.bad))
+				return
+			}
+			if err != nil {
+				t.Fatalf("parsePids(%q): %v", tc.vals, err)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("parsePids(%q) = %v, want %v", tc.vals, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestResolve(t *testing.T) {
+	dir := t.TempDir()
+	noexec := filepath.Join(dir, "noexec")
+	if err := os.WriteFile(noexec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "script")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", "/usr/bin:/bin")
+
+	errs := []struct {
+		name string
+		code int
+		msg  string
+	}{
+		{"nosuchcmd-xyz", exitNotFound, "nosuchcmd-xyz: command not found"},
+		{dir, exitNotExecutable, dir + ": is a directory"},
+		{dir + "/", exitNotExecutable, dir + "/: is a directory"},
+		{noexec, exitNotExecutable, noexec + ": permission denied"},
+		{filepath.Join(dir, "nope"), exitNotFound, filepath.Join(dir, "nope") + ": no such file or directory"},
+		{"./nosuchcmd-xyz", exitNotFound, "./nosuchcmd-xyz: no such file or directory"},
+	}
+	for _, tc := range errs {
+		t.Run(tc.name, func(t *testing.T) {
+			path, err := resolve(tc.name)
+			if err == nil {
+				t.Fatalf("resolve(%q) = %q, want an error", tc.name, path)
+			}
+			var ee *exitError
+			if !errors.As(err, &ee) {
+				t.Fatalf("resolve(%q): %v (%T), want an *exitError", tc.name, err, err)
+			}
+			if ee.code != tc.code || ee.msg != tc.msg {
+				t.Errorf("resolve(%q): exit %d %q, want exit %d %q", tc.name, ee.code, ee.msg, tc.code, tc.msg)
+			}
+		})
+	}
+
+	t.Run("found in PATH", func(t *testing.T) {
+		path, err := resolve("sh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !filepath.IsAbs(path) || filepath.Base(path) != "sh" {
+			t.Errorf("resolve(sh) = %q, want an absolute path to sh", path)
+		}
+	})
+	t.Run("path with slash", func(t *testing.T) {
+		if path, err := resolve(script); err != nil || path != script {
+			t.Errorf("resolve(%q) = %q, %v; want it unchanged", script, path, err)
+		}
+	})
+	t.Run("PATH entry dot", func(t *testing.T) {
+		t.Chdir(dir)
+		t.Setenv("PATH", ".")
+		path, err := resolve("script")
+		if err != nil {
+			t.Fatalf("resolve(script) with PATH=.: %v", err)
+		}
+		if st, err := os.Stat(path); err != nil || st.Mode()&0o111 == 0 {
+			t.Errorf("resolve(script) = %q, which is not the executable (%v)", path, err)
+		}
+	})
+}
+
+type colorCase struct {
+	name    string
+	mode    string
+	noColor string // "" counts as unset
+	out     *os.File
+	toFile  bool
+	want    bool
+}
+
+func TestColorFlag(t *testing.T) {
+	regular, err := os.Create(filepath.Join(t.TempDir(), "trace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer regular.Close()
+
+	tests := []colorCase{
+		{name: "never", mode: "never", out: regular, want: false},
+		{name: "always", mode: "always", out: regular, want: true},
+		{name: "always beats NO_COLOR", mode: "always", noColor: "1", out: regular, want: true},
+		{name: "always to -o file", mode: "always", out: regular, toFile: true, want: true},
+		{name: "auto not a terminal", mode: "auto", out: regular, want: false},
+		{name: "auto NO_COLOR", mode: "auto", noColor: "1", out: regular, want: false},
+		{name: "auto -o file", mode: "auto", out: regular, toFile: true, want: false},
+	}
+	if pty, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0); err == nil {
+		defer pty.Close()
+		tests = append(tests,
+			colorCase{name: "auto terminal", mode: "auto", out: pty, want: true},
+			colorCase{name: "auto terminal NO_COLOR", mode: "auto", noColor: "yes", out: pty, want: false},
+		)
+	} else {
+		t.Logf("no pseudo-terminal (%v): auto on a terminal untested", err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("NO_COLOR", tc.noColor)
+			got, err := useColor(tc.mode, tc.out, tc.toFile)
+			if err != nil {
+				t.Fatalf("useColor(%q): %v", tc.mode, err)
+			}
+			if got != tc.want {
+				t.Errorf("useColor(%q, toFile=%v, NO_COLOR=%q) = %v, want %v", tc.mode, tc.toFile, tc.noColor, got, tc.want)
+			}
+		})
+	}
+	for _, bad := range []string{"sometimes", "", "ALWAYS", "yes"} {
+		t.Run("bad "+bad, func(t *testing.T) {
+			_, err := useColor(bad, regular, false)
+			wantExitError(t, err, exitUsage, "--color="+bad+":", "auto, always or never")
+		})
+	}
+}
+
+// TestRunUserErrors runs waittrace end to end for mistakes that stop it
+// before anything is launched: the exit status and exactly one line on
+// stderr.
+func TestRunUserErrors(t *testing.T) {
+	t.Setenv("PATH", "/usr/bin:/bin")
+	dir := t.TempDir()
+	self := strconv.Itoa(os.Getpid())
+	const usageHint = " (see waittrace --help)"
+	tests := []struct {
+		args []string
+		code int
+		line string // the one line on stderr, without "waittrace: " and "\n"
+	}{
+		{nil, exitUsage, "must have COMMAND to run or -p PID" + usageHint},
+		{[]string{"-f", "-v"}, exitUsage, "must have COMMAND to run or -p PID" + usageHint},
+		{[]string{"--"}, exitUsage, "must have COMMAND to run or -p PID" + usageHint},
+		{[]string{"--bogus", "true"}, exitUsage, "flag provided but not defined: -bogus" + usageHint},
+		{[]string{"-x", "true"}, exitUsage, "flag provided but not defined: -x" + usageHint},
+		{[]string{"-p"}, exitUsage, "flag needs an argument: -p" + usageHint},
+		{[]string{"-f=maybe", "true"}, exitUsage, `invalid boolean value "maybe" for -f: parse error` + usageHint},
+		{[]string{"-e", "trace=open", "true"}, exitUsage, "-e trace=open: waittrace traces only wait4, waitid and waitpid"},
+		{[]string{"-e", "trace=wait4,open", "true"}, exitUsage, "-e trace=open: waittrace traces only wait4, waitid and waitpid"},
+		{[]string{"-e", "signal=none", "true"}, exitUsage, "-e signal: only -e trace=LIST is supported"},
+		{[]string{"-p", "abc"}, exitUsage, `invalid process id: "abc"`},
+		{[]string{"-p", "0"}, exitUsage, `invalid process id: "0"`},
+		{[]string{"-p", "-5"}, exitUsage, `invalid process id: "-5"`},
+		{[]string{"-p", "1,2x", "true"}, exitUsage, `invalid process id: "2x"`},
+		{[]string{"--color=sometimes", "-p", "999999999"}, exitUsage, "--color=sometimes: use auto, always or never"},
+		{[]string{"nosuchcmd-xyz"}, exitNotFound, "nosuchcmd-xyz: command not found"},
+		// Flags after COMMAND are its own; -e takes one expression.
+		{[]string{"nosuchcmd-xyz", "-x", "--bogus"}, exitNotFound, "nosuchcmd-xyz: command not found"},
+		{[]string{"--", "nosuchcmd-xyz"}, exitNotFound, "nosuchcmd-xyz: command not found"},
+		{[]string{"-f", "-e", "trace=wait4,waitid", "nosuchcmd-xyz", "a"}, exitNotFound, "nosuchcmd-xyz: command not found"},
+		{[]string{"-p", "999999999", "nosuchcmd-xyz"}, exitNotFound, "nosuchcmd-xyz: command not found"},
+		{[]string{dir + "/nope"}, exitNotFound, dir + "/nope: no such file or directory"},
+		{[]string{dir}, exitNotExecutable, dir + ": is a directory"},
+		{[]string{"-o", dir + "/missing/trace", "-p", "999999999"}, exitFailure, "cannot open -o file: open " + dir + "/missing/trace: no such file or directory"},
+		{[]string{"-p", "999999999"}, exitNoProcess, "attach to 999999999: no such process"},
+		{[]string{"-q", "-p", "999999999"}, exitNoProcess, "attach to 999999999: no such process"},
+		{[]string{"-p", self}, exitPermission, "attach to " + self + ": permission denied: that is waittrace itself"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var stderr bytes.Buffer
+			code := run(append([]string{"waittrace"}, tc.args...), &stderr)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d", code, tc.code)
+			}
+			if want := "waittrace: " + tc.line + "\n"; stderr.String() != want {
+				t.Errorf("stderr:\n got %q\nwant %q", stderr.String(), want)
+			}
+		})
+	}
+
+	t.Run("-o file of a failed attach", func(t *testing.T) {
+		out := filepath.Join(dir, "trace.txt")
+		var stderr bytes.Buffer
+		if code := run([]string{"waittrace", "-o", out, "-p", "999999999"}, &stderr); code != exitNoProcess {
+			t.Errorf("exit %d, want %d (%q)", code, exitNoProcess, stderr.String())
+		}
+		if b, err := os.ReadFile(out); err != nil || len(b) != 0 {
+			t.Errorf("-o file: %q, %v; want it created empty", b, err)
+		}
+	})
+}

@@ -1,0 +1,482 @@
+// Package reaps analyses who reaped whom. It consumes the engine's events
+// (and, for each wait call that returned, a small Wait the caller decodes)
+// and keeps, per traced process: how it ended, which traced wait call
+// collected its status and how long after its exit, or why none did. From
+// that it fires alerts as soon as they are known, builds the end-of-trace
+// report (the process tree and per-reaper statistics) and the -c summary.
+//
+// It does no ptrace and no /proc reading: everything comes from events.
+package reaps
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"time"
+
+	"github.com/waittrace/waittrace/ptrace"
+)
+
+// Wait option bits (include/uapi/linux/wait.h).
+const (
+	WNOHANG    = 0x1
+	WUNTRACED  = 0x2
+	WCONTINUED = 0x8
+	WNOWAIT    = 0x1000000
+)
+
+// Errno values the outcome counters tell apart.
+const (
+	errEINTR  = 4
+	errECHILD = 10
+)
+
+// State is what a successful wait call reported about Wait.Child.
+type State uint8
+
+// States of a wait call's result.
+const (
+	// NoChild: nothing reported (WNOHANG's 0, waitid's si_pid 0, or an error).
+	NoChild State = iota
+	// Collected: an exit or death was reported and the zombie released.
+	Collected
+	// Peeked: an exit was reported with WNOWAIT; the child stays a zombie.
+	Peeked
+	// Changed: a stop or continue was reported.
+	Changed
+	// Unknown: a child was reported but its status could not be read
+	// (NULL status pointer); the tracker decides from what it knows.
+	Unknown
+)
+
+// Wait is a wait-family call that returned, decoded by the caller.
+type Wait struct {
+	Call        string // "wait4", "waitid", "waitpid"
+	Personality int    // index of the syscall personality (0: native, 1: 32-bit)
+	// Any: the call waited for any child (wait4(-1), waitid(P_ALL));
+	// otherwise Target is the pid it asked for (0 for process groups and
+	// pidfds, which the tracker cannot resolve).
+	Any     bool
+	Target  int
+	Options uint64
+	Rval    int64
+	Errno   int // 0, or the errno of a failed call (restart codes included)
+	Child   int // the pid the call reported, or 0
+	State   State
+}
+
+// Alert is one alert, fired once per kind and process.
+type Alert struct {
+	Kind    string    `json:"kind"`
+	Pid     int       `json:"pid"`
+	Message string    `json:"message"`
+	Time    time.Time `json:"time"`
+}
+
+// Alert kinds, in the order --help lists them.
+var AlertKinds = []string{"nonzero", "signaled", "coredump", "zombie", "unreaped", "echild", "lost"}
+
+// Options configure a Tracker.
+type Options struct {
+	// Alerts enabled, by kind; nil or empty: none.
+	Alerts map[string]bool
+	// ZombieAfter is how long a child may stay unreaped while its parent
+	// is traced before the zombie alert fires (default 1s).
+	ZombieAfter time.Duration
+	// OnAlert is called for each alert as it fires.
+	OnAlert func(Alert)
+	// Follow: -f was given (children are traced).
+	Follow bool
+}
+
+// Fate is how a process's exit status was disposed of.
+type Fate uint8
+
+// Fates.
+const (
+	Alive       Fate = iota // not exited (yet)
+	Reaped                  // a traced wait call collected it
+	ByTracer                // the launched command: waittrace, its parent, collected it
+	AutoReaped              // the kernel discarded it: its parent ignores SIGCHLD (its wait got ECHILD)
+	Abandoned               // its parent exited first without collecting it
+	Unreaped                // nobody traced collected it by the end
+	NotObserved             // its parent is not traced: collected outside the trace, if at all
+)
+
+type proc struct {
+	pid, parent int
+	argv        []string
+	threads     []int
+	origin      ptrace.Origin
+	start       time.Time
+
+	exited, killed, core bool
+	status, sig          int
+	exitTime             time.Time
+	detached             bool
+
+	fate       Fate
+	reaper     int
+	reapCall   string
+	reapTime   time.Time
+	orphanedBy int // the parent that exited while this process lived
+
+	fired map[string]bool
+}
+
+func (p *proc) comm() string {
+	if len(p.argv) == 0 || p.argv[0] == "" {
+		return "?"
+	}
+	return escape(path.Base(p.argv[0]), 16)
+}
+
+func (p *proc) dead() bool { return p.exited || p.killed }
+
+// reaperStats counts the wait calls of one traced process.
+type reaperStats struct {
+	calls, found, none, echild, eintr, restarted, other int
+	latencies                                           []time.Duration
+}
+
+// callStats is one row of the -c table.
+type callStats struct {
+	name             string
+	pers             int
+	calls, errors    int
+	time             time.Duration
+	found, none      int
+	echild, eintr    int
+	restart, invalid int
+}
+
+// Tracker follows the processes of one trace.
+type Tracker struct {
+	opt    Options
+	procs  map[int]*proc
+	order  []int       // pids in order of first sight
+	thread map[int]int // tid -> pid
+	entry  map[int]time.Time
+	stats  map[int]*reaperStats
+	calls  []*callStats
+	alerts []Alert
+	end    time.Time
+	done   bool
+}
+
+// New returns a Tracker.
+func New(opt Options) *Tracker {
+	if opt.ZombieAfter <= 0 {
+		opt.ZombieAfter = time.Second
+	}
+	return &Tracker{
+		opt:    opt,
+		procs:  make(map[int]*proc),
+		thread: make(map[int]int),
+		entry:  make(map[int]time.Time),
+		stats:  make(map[int]*reaperStats),
+	}
+}
+
+// pidOf maps a thread to its process.
+func (t *Tracker) pidOf(tid int) int {
+	if pid, ok := t.thread[tid]; ok {
+		return pid
+	}
+	return tid
+}
+
+func (t *Tracker) procOf(pid int) *proc {
+	p := t.procs[pid]
+	if p == nil {
+		p = &proc{pid: pid, fired: map[string]bool{}}
+		t.procs[pid] = p
+		t.order = append(t.order, pid)
+	}
+	return p
+}
+
+// Observe takes one engine event. w is the decoded wait call for a
+// SyscallExit event (nil otherwise, or if the call could not be decoded).
+// It checks the zombie deadlines first, as of the event's time.
+func (t *Tracker) Observe(ev *ptrace.Event, w *Wait) {
+	if !ev.Time.IsZero() {
+		t.Tick(ev.Time)
+	}
+	switch ev.Kind {
+	case ptrace.NewTracee:
+		pid := ev.Pid
+		if pid == 0 {
+			pid = ev.Tid
+		}
+		t.thread[ev.Tid] = pid
+		if pid != ev.Tid {
+			p := t.procOf(pid)
+			if !slices.Contains(p.threads, ev.Tid) {
+				p.threads = append(p.threads, ev.Tid)
+			}
+			return
+		}
+		p := t.procOf(pid)
+		p.parent, p.origin, p.start = ev.Parent, ev.Origin, ev.Time
+		if len(ev.Argv) > 0 {
+			p.argv = slices.Clone(ev.Argv)
+		}
+	case ptrace.Exec:
+		p := t.procOf(t.pidOf(ev.Tid))
+		if len(ev.Argv) > 0 {
+			p.argv = slices.Clone(ev.Argv)
+		}
+	case ptrace.Superseded:
+		pid := t.pidOf(ev.Tid)
+		p := t.procOf(pid)
+		p.threads = slices.DeleteFunc(p.threads, func(tid int) bool { return tid == ev.Former })
+		delete(t.thread, ev.Former)
+	case ptrace.Exited, ptrace.Killed:
+		delete(t.entry, ev.Tid)
+		pid := t.pidOf(ev.Tid)
+		if pid != ev.Tid {
+			return // a thread: the process lives on
+		}
+		p := t.procOf(pid)
+		p.exitTime = ev.Time
+		if ev.Kind == ptrace.Exited {
+			p.exited, p.status = true, ev.Status
+		} else {
+			p.killed, p.sig, p.core = true, ev.Sig, ev.Core
+		}
+		t.ended(p)
+	case ptrace.Detached:
+		delete(t.entry, ev.Tid)
+		if pid := t.pidOf(ev.Tid); pid == ev.Tid {
+			t.procOf(pid).detached = true
+		}
+	case ptrace.SyscallEntry:
+		t.entry[ev.Tid] = ev.Time
+	case ptrace.SyscallExit:
+		start, ok := t.entry[ev.Tid]
+		delete(t.entry, ev.Tid)
+		if w == nil {
+			return
+		}
+		var d time.Duration
+		if ok && ev.Time.After(start) {
+			d = ev.Time.Sub(start)
+		}
+		t.wait(t.pidOf(ev.Tid), w, ev.Time, d)
+	}
+}
+
+// ended handles the exit or death of process p.
+func (t *Tracker) ended(p *proc) {
+	switch {
+	case p.killed && p.core:
+		t.fire("coredump", p, "%d (%s) killed by %s (core dumped)", p.pid, p.comm(), sigName(p.sig))
+		t.fire("signaled", p, "%d (%s) killed by %s (core dumped)", p.pid, p.comm(), sigName(p.sig))
+	case p.killed:
+		t.fire("signaled", p, "%d (%s) killed by %s", p.pid, p.comm(), sigName(p.sig))
+	case p.status != 0:
+		t.fire("nonzero", p, "%d (%s) exited with %d", p.pid, p.comm(), p.status)
+	}
+	if p.origin == ptrace.Launched {
+		p.fate, p.reapTime = ByTracer, p.exitTime
+	}
+	// Its children: living ones are orphaned (reparented to a subreaper
+	// or init); dead, uncollected ones lose their status to the new parent.
+	for _, pid := range t.order {
+		c := t.procs[pid]
+		if c.parent != p.pid || c == p {
+			continue
+		}
+		switch {
+		case !c.dead():
+			if c.orphanedBy == 0 {
+				c.orphanedBy = p.pid
+			}
+		case c.fate == Alive && c.orphanedBy == 0:
+			c.fate = Abandoned
+			c.orphanedBy = p.pid
+			t.fire("lost", c, "%d (%s) %s, never reaped by %d (%s), which exited first",
+				c.pid, c.comm(), c.how(), p.pid, p.comm())
+		}
+	}
+}
+
+func (p *proc) how() string {
+	switch {
+	case p.killed && p.core:
+		return "killed by " + sigName(p.sig) + " (core dumped)"
+	case p.killed:
+		return "killed by " + sigName(p.sig)
+	case p.exited:
+		return fmt.Sprintf("exited %d", p.status)
+	}
+	return "running"
+}
+
+// wait accounts one returned wait call of process pid.
+func (t *Tracker) wait(pid int, w *Wait, now time.Time, d time.Duration) {
+	st := t.stats[pid]
+	if st == nil {
+		st = &reaperStats{}
+		t.stats[pid] = st
+	}
+	cs := t.callRow(w.Call, w.Personality)
+	st.calls++
+	cs.calls++
+	cs.time += d
+	if w.Errno != 0 {
+		cs.errors++
+	}
+	switch {
+	case w.Errno == errECHILD:
+		st.echild++
+		cs.echild++
+		t.echild(pid, w, now)
+	case w.Errno == errEINTR:
+		st.eintr++
+		cs.eintr++
+	case w.Errno >= 512 && w.Errno <= 516:
+		st.restarted++
+		cs.restart++
+	case w.Errno != 0:
+		st.other++
+		cs.invalid++
+	case w.Child == 0:
+		st.none++
+		cs.none++
+	default:
+		st.found++
+		cs.found++
+		c := t.procs[w.Child]
+		if c == nil || !c.dead() || (c.fate != Alive && c.fate != Abandoned) {
+			return
+		}
+		collect := w.State == Collected ||
+			(w.State == Unknown && w.Options&WNOWAIT == 0)
+		if !collect {
+			return
+		}
+		c.fate, c.reaper, c.reapCall, c.reapTime = Reaped, pid, w.Call, now
+		st.latencies = append(st.latencies, now.Sub(c.exitTime))
+	}
+}
+
+// echild handles a wait call that found no child: a dead child of the
+// caller still uncollected was auto-reaped by the kernel (SIGCHLD is
+// ignored or SA_NOCLDWAIT set, see wait(2) NOTES).
+func (t *Tracker) echild(pid int, w *Wait, now time.Time) {
+	caller := t.procs[pid]
+	name := "?"
+	if caller != nil {
+		name = caller.comm()
+	}
+	what := fmt.Sprintf("%d", w.Target)
+	if w.Any {
+		what = "any child"
+	}
+	if caller == nil {
+		caller = t.procOf(pid)
+	}
+	t.fire("echild", caller, "%s in %d (%s) found no child (waiting for %s): ECHILD", w.Call, pid, name, what)
+	for _, cpid := range t.order {
+		c := t.procs[cpid]
+		if c.parent != pid || !c.dead() || c.fate != Alive || c.orphanedBy != 0 {
+			continue
+		}
+		if !w.Any && w.Target != cpid {
+			continue
+		}
+		c.fate, c.reaper, c.reapTime = AutoReaped, pid, now
+		t.fire("lost", c, "%d (%s) %s, auto-reaped: %d (%s) ignores SIGCHLD, its %s got ECHILD",
+			c.pid, c.comm(), c.how(), pid, name, w.Call)
+	}
+}
+
+func (t *Tracker) callRow(name string, pers int) *callStats {
+	for _, c := range t.calls {
+		if c.name == name && c.pers == pers {
+			return c
+		}
+	}
+	c := &callStats{name: name, pers: pers}
+	t.calls = append(t.calls, c)
+	return c
+}
+
+// Tick fires the zombie alerts due at now. Observe calls it for every
+// event; the alert therefore fires at the first traced event after the
+// deadline, or at Finish.
+func (t *Tracker) Tick(now time.Time) {
+	if !t.opt.Alerts["zombie"] {
+		return
+	}
+	for _, pid := range t.order {
+		c := t.procs[pid]
+		if c.fate != Alive || !c.dead() || c.fired["zombie"] || c.orphanedBy != 0 {
+			continue
+		}
+		parent := t.procs[c.parent]
+		if parent == nil || parent.dead() || parent.detached || parent.fate != Alive {
+			continue
+		}
+		if age := now.Sub(c.exitTime); age >= t.opt.ZombieAfter {
+			t.fire("zombie", c, "%d (%s) unreaped by %d (%s) for %.1fs",
+				c.pid, c.comm(), parent.pid, parent.comm(), age.Seconds())
+		}
+	}
+}
+
+// Finish ends the trace at now: it checks the deadlines a last time and
+// settles what became of every process.
+func (t *Tracker) Finish(now time.Time) {
+	if t.done {
+		return
+	}
+	t.done = true
+	t.Tick(now)
+	t.end = now
+	for _, pid := range t.order {
+		c := t.procs[pid]
+		if !c.dead() || c.fate != Alive {
+			continue
+		}
+		parent := t.procs[c.parent]
+		if parent == nil && c.orphanedBy == 0 {
+			c.fate = NotObserved
+			continue
+		}
+		c.fate = Unreaped
+		by := "its parent"
+		if parent != nil {
+			by = fmt.Sprintf("%d (%s)", parent.pid, parent.comm())
+		}
+		if c.orphanedBy != 0 {
+			by = fmt.Sprintf("a traced process after %d exited and it was reparented", c.orphanedBy)
+		}
+		t.fire("unreaped", c, "%d (%s) %s, never reaped by %s", c.pid, c.comm(), c.how(), by)
+	}
+}
+
+func (t *Tracker) fire(kind string, p *proc, format string, a ...any) {
+	if !t.opt.Alerts[kind] || p.fired[kind] {
+		return
+	}
+	p.fired[kind] = true
+	al := Alert{Kind: kind, Pid: p.pid, Message: fmt.Sprintf(format, a...), Time: time.Now()}
+	t.alerts = append(t.alerts, al)
+	if t.opt.OnAlert != nil {
+		t.opt.OnAlert(al)
+	}
+}
+
+// Fired returns the number of alerts fired so far.
+func (t *Tracker) Fired() int { return len(t.alerts) }
+
+// Alerts returns the alerts fired so far.
+func (t *Tracker) Alerts() []Alert { return slices.Clone(t.alerts) }
+
+// FormatAlert is the text line of an alert.
+func FormatAlert(a Alert) string {
+	return "!!! ALERT " + a.Kind + ": " + a.Message + " !!!"
+}

@@ -1,0 +1,346 @@
+package reaps
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/waittrace/waittrace/ptrace"
+)
+
+var t0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// step is one synthetic event, at t0+at.
+type step struct {
+	at time.Duration
+	ev ptrace.Event
+	w  *Wait
+}
+
+func at(ms int) time.Duration { return time.Duration(ms) * time.Millisecond }
+
+func launched(ms, pid int, argv ...string) step {
+	return step{at(ms), ptrace.Event{Kind: ptrace.NewTracee, Tid: pid, Pid: pid, Parent: 1, Origin: ptrace.Launched, Argv: argv}, nil}
+}
+
+func forked(ms, pid, parent int, argv ...string) step {
+	return step{at(ms), ptrace.Event{Kind: ptrace.NewTracee, Tid: pid, Pid: pid, Parent: parent, Origin: ptrace.Followed, Argv: argv}, nil}
+}
+
+func thread(ms, tid, pid int) step {
+	return step{at(ms), ptrace.Event{Kind: ptrace.NewTracee, Tid: tid, Pid: pid, Origin: ptrace.Followed}, nil}
+}
+
+func exited(ms, tid, code int) step {
+	return step{at(ms), ptrace.Event{Kind: ptrace.Exited, Tid: tid, Status: code}, nil}
+}
+
+func killed(ms, tid, sig int, core bool) step {
+	return step{at(ms), ptrace.Event{Kind: ptrace.Killed, Tid: tid, Sig: sig, Core: core}, nil}
+}
+
+func execd(ms, tid int, argv ...string) step {
+	return step{at(ms), ptrace.Event{Kind: ptrace.Exec, Tid: tid, Argv: argv}, nil}
+}
+
+// call is a wait call of tid entered at ms and returning at ms+dur.
+func call(ms, dur, tid int, w Wait) []step {
+	if w.Call == "" {
+		w.Call = "wait4"
+	}
+	return []step{
+		{at(ms), ptrace.Event{Kind: ptrace.SyscallEntry, Tid: tid}, nil},
+		{at(ms + dur), ptrace.Event{Kind: ptrace.SyscallExit, Tid: tid}, &w},
+	}
+}
+
+func seq(parts ...any) []step {
+	var out []step
+	for _, p := range parts {
+		switch v := p.(type) {
+		case step:
+			out = append(out, v)
+		case []step:
+			out = append(out, v...)
+		}
+	}
+	return out
+}
+
+func run(t *testing.T, opt Options, steps []step, end int) (*Tracker, Report) {
+	t.Helper()
+	tr := New(opt)
+	for _, s := range steps {
+		ev := s.ev
+		ev.Time = t0.Add(s.at)
+		tr.Observe(&ev, s.w)
+	}
+	tr.Finish(t0.Add(at(end)))
+	return tr, tr.Report()
+}
+
+func find(r Report, pid int) *Process {
+	var walk func([]*Process) *Process
+	walk = func(ps []*Process) *Process {
+		for _, p := range ps {
+			if p.Pid == pid {
+				return p
+			}
+			if q := walk(p.Children); q != nil {
+				return q
+			}
+		}
+		return nil
+	}
+	return walk(r.Processes)
+}
+
+var all = map[string]bool{"nonzero": true, "signaled": true, "coredump": true, "zombie": true, "unreaped": true, "echild": true, "lost": true}
+
+func TestFates(t *testing.T) {
+	type want struct {
+		pid        int
+		state      string
+		fate       string
+		reapedBy   int
+		latency    time.Duration
+		orphanedBy int
+	}
+	tests := []struct {
+		name   string
+		steps  []step
+		end    int
+		want   []want
+		alerts []string // "kind pid"
+	}{
+		{
+			name: "reaped by its parent",
+			steps: seq(launched(0, 100, "sh"), forked(1, 101, 100, "sh"), execd(2, 101, "make", "all"),
+				exited(10, 101, 2), call(5, 7, 100, Wait{Any: true, Child: 101, State: Collected, Rval: 101}), exited(20, 100, 0)),
+			end:    21,
+			want:   []want{{pid: 100, state: "exited", fate: "reaped-by-tracer"}, {pid: 101, state: "exited", fate: "reaped", reapedBy: 100, latency: at(2)}},
+			alerts: []string{"nonzero 101"},
+		},
+		{
+			name: "WNOHANG polling, then reaped",
+			steps: seq(launched(0, 100, "p"), forked(1, 101, 100, "p"),
+				call(2, 0, 100, Wait{Target: 101, Options: WNOHANG}), call(3, 0, 100, Wait{Target: 101, Options: WNOHANG}),
+				exited(4, 101, 0), call(6, 0, 100, Wait{Target: 101, Options: WNOHANG, Child: 101, State: Collected, Rval: 101}),
+				call(7, 0, 100, Wait{Any: true, Errno: 10, Rval: -10}), exited(8, 100, 0)),
+			end:    9,
+			want:   []want{{pid: 101, state: "exited", fate: "reaped", reapedBy: 100, latency: at(2)}},
+			alerts: []string{"echild 100"},
+		},
+		{
+			name: "WNOWAIT peeks and a stop report do not reap",
+			steps: seq(launched(0, 100, "p"), forked(1, 101, 100, "c"),
+				call(2, 1, 100, Wait{Call: "waitid", Target: 101, Child: 101, State: Changed}),
+				exited(4, 101, 0),
+				call(5, 0, 100, Wait{Call: "waitid", Target: 101, Options: WNOWAIT, Child: 101, State: Peeked}),
+				call(6, 0, 100, Wait{Call: "waitid", Target: 101, Child: 101, State: Collected}),
+				exited(8, 100, 0)),
+			end:  9,
+			want: []want{{pid: 101, state: "exited", fate: "reaped", reapedBy: 100, latency: at(2)}},
+		},
+		{
+			name: "NULL status: reaped unless WUNTRACED/WCONTINUED or WNOWAIT",
+			steps: seq(launched(0, 100, "p"), forked(1, 101, 100, "c"), exited(2, 101, 0),
+				call(3, 0, 100, Wait{Any: true, Child: 101, State: Unknown, Rval: 101}), exited(4, 100, 0)),
+			end:  5,
+			want: []want{{pid: 101, state: "exited", fate: "reaped", reapedBy: 100, latency: at(1)}},
+		},
+		{
+			name: "SIGCHLD ignored: auto-reaped, the wait gets ECHILD",
+			steps: seq(launched(0, 100, "p"), forked(1, 101, 100, "c"), exited(2, 101, 0),
+				call(1, 3, 100, Wait{Any: true, Errno: 10, Rval: -10}), exited(5, 100, 0)),
+			end:    6,
+			want:   []want{{pid: 101, state: "exited", fate: "auto-reaped", reapedBy: 100}},
+			alerts: []string{"echild 100", "lost 101"},
+		},
+		{
+			name: "ECHILD for another pid leaves a zombie alone",
+			steps: seq(launched(0, 100, "p"), forked(1, 101, 100, "c"), exited(2, 101, 0),
+				call(3, 0, 100, Wait{Target: 555, Errno: 10, Rval: -10})),
+			end:    4,
+			want:   []want{{pid: 101, state: "exited", fate: "unreaped"}},
+			alerts: []string{"echild 100", "unreaped 101"},
+		},
+		{
+			name:   "parent exits first with a zombie child: lost",
+			steps:  seq(launched(0, 100, "p"), forked(1, 101, 100, "c"), exited(2, 101, 0), exited(300, 100, 0)),
+			end:    301,
+			want:   []want{{pid: 101, state: "exited", fate: "lost", orphanedBy: 100}},
+			alerts: []string{"zombie 101", "lost 101"},
+		},
+		{
+			name: "double fork: reparented to a traced subreaper",
+			steps: seq(launched(0, 100, "sub"), forked(1, 101, 100, "b"), forked(2, 102, 101, "c"),
+				exited(3, 101, 0), call(3, 1, 100, Wait{Target: 101, Child: 101, State: Collected}),
+				exited(50, 102, 7), call(5, 46, 100, Wait{Any: true, Child: 102, State: Collected}), exited(60, 100, 0)),
+			end:    61,
+			want:   []want{{pid: 102, state: "exited", fate: "reaped", reapedBy: 100, latency: at(1), orphanedBy: 101}},
+			alerts: []string{"nonzero 102"},
+		},
+		{
+			name: "double fork: reparented to init, reaped outside",
+			steps: seq(launched(0, 100, "p"), forked(1, 101, 100, "b"), forked(2, 102, 101, "c"),
+				exited(3, 101, 0), call(3, 1, 100, Wait{Target: 101, Child: 101, State: Collected}),
+				exited(50, 102, 0), exited(60, 100, 0)),
+			end:    61,
+			want:   []want{{pid: 102, state: "exited", fate: "unreaped", orphanedBy: 101}},
+			alerts: []string{"unreaped 102"},
+		},
+		{
+			name: "killed with a core dump, threads folded, still running",
+			steps: seq(launched(0, 100, "p"), forked(1, 101, 100, "c"), thread(2, 103, 101), forked(2, 104, 100, "sleep"),
+				exited(3, 103, 0), killed(4, 101, 11, true), call(3, 2, 100, Wait{Target: 101, Child: 101, State: Collected})),
+			end:    10,
+			want:   []want{{pid: 101, state: "killed", fate: "reaped", reapedBy: 100, latency: at(1)}, {pid: 104, state: "running"}},
+			alerts: []string{"coredump 101", "signaled 101"},
+		},
+		{
+			name:  "attached process: parent outside the trace",
+			steps: seq(step{0, ptrace.Event{Kind: ptrace.NewTracee, Tid: 200, Pid: 200, Parent: 1, Origin: ptrace.Attached, Threads: 1}, nil}, exited(5, 200, 0)),
+			end:   6,
+			want:  []want{{pid: 200, state: "exited", fate: "outside"}},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, r := run(t, Options{Alerts: all, ZombieAfter: 100 * time.Millisecond, Follow: true}, tc.steps, tc.end)
+			for _, w := range tc.want {
+				p := find(r, w.pid)
+				if p == nil {
+					t.Fatalf("pid %d not in the report", w.pid)
+				}
+				if p.State != w.state || p.Fate != w.fate || p.ReapedBy != w.reapedBy ||
+					time.Duration(p.LatencyNS) != w.latency || p.OrphanedBy != w.orphanedBy {
+					t.Errorf("pid %d: got state %q fate %q by %d latency %v orphaned by %d; want %+v",
+						w.pid, p.State, p.Fate, p.ReapedBy, time.Duration(p.LatencyNS), p.OrphanedBy, w)
+				}
+			}
+			var got []string
+			for _, a := range tr.Alerts() {
+				got = append(got, a.Kind+" "+itoa(a.Pid))
+			}
+			if strings.Join(got, ",") != strings.Join(tc.alerts, ",") {
+				t.Errorf("alerts %q; want %q", got, tc.alerts)
+			}
+		})
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestThreadsFoldedUnderProcess(t *testing.T) {
+	_, r := run(t, Options{}, seq(launched(0, 100, "p"), thread(1, 101, 100), thread(1, 102, 100),
+		exited(2, 101, 0), exited(3, 102, 0), exited(4, 100, 0)), 5)
+	if len(r.Processes) != 1 || len(r.Processes[0].Children) != 0 {
+		t.Fatalf("threads must not be processes: %+v", r.Processes)
+	}
+	if p := r.Processes[0]; len(p.Threads) != 2 || p.State != "exited" {
+		t.Errorf("process: %+v", p)
+	}
+}
+
+func TestAlertsFireOnceAndOnlyWhenEnabled(t *testing.T) {
+	var fired []string
+	opt := Options{Alerts: map[string]bool{"zombie": true}, ZombieAfter: 10 * time.Millisecond,
+		OnAlert: func(a Alert) { fired = append(fired, FormatAlert(a)) }}
+	steps := seq(launched(0, 100, "make"), forked(1, 101, 100, "/usr/bin/cc", "-c", "a.c"), exited(2, 101, 1),
+		call(20, 1, 100, Wait{Target: 999, Options: WNOHANG}), call(40, 1, 100, Wait{Target: 999, Options: WNOHANG}))
+	run(t, opt, steps, 50)
+	want := "!!! ALERT zombie: 101 (cc) unreaped by 100 (make) for 0.0s !!!"
+	if len(fired) != 1 || fired[0] != want {
+		t.Errorf("fired %q; want once %q", fired, want)
+	}
+}
+
+func TestLatencyStats(t *testing.T) {
+	steps := seq(launched(0, 100, "p"))
+	for i, lat := range []int{3, 1, 2, 10} {
+		pid := 101 + i
+		steps = append(steps, forked(i*100+1, pid, 100, "c"), exited(i*100+2, pid, 0))
+		steps = append(steps, call(i*100+2, lat, 100, Wait{Any: true, Child: pid, State: Collected})...)
+	}
+	steps = append(steps, call(500, 0, 100, Wait{Any: true, Errno: 4, Rval: -4})...)
+	steps = append(steps, call(501, 0, 100, Wait{Any: true, Errno: 512, Rval: -512})...)
+	_, r := run(t, Options{}, steps, 600)
+	rp := r.Reapers[0]
+	if rp.Calls != 6 || rp.Found != 4 || rp.EINTR != 1 || rp.Restarted != 1 || rp.Reaped != 4 {
+		t.Errorf("counts: %+v", rp)
+	}
+	if rp.MinNS != int64(at(1)) || rp.MedianNS != int64(at(2)+at(1)/2) || rp.MaxNS != int64(at(10)) {
+		t.Errorf("latency min %v median %v max %v", time.Duration(rp.MinNS), time.Duration(rp.MedianNS), time.Duration(rp.MaxNS))
+	}
+}
+
+func TestWriteText(t *testing.T) {
+	_, r := run(t, Options{Follow: true}, seq(launched(0, 4200, "sh", "-c", "make all"),
+		forked(1, 4201, 4200, "make", "all\x1b\n"), exited(5, 4201, 2),
+		call(2, 4, 4200, Wait{Any: true, Child: 4201, State: Collected}), exited(7, 4200, 0)), 8)
+	var b bytes.Buffer
+	if err := r.WriteText(&b, false); err != nil {
+		t.Fatal(err)
+	}
+	want := `=== waittrace --reaps: who reaped whom ===
+4200 sh -c make all     exited 0  reaped by waittrace (it launched the command)
+└─ 4201 make all\x1b\n  exited 2  reaped by 4200 sh  wait4  1.0 ms after exit
+wait calls per process:
+  4200 sh: 1 calls: 1 found a child, 0 returned 0 (WNOHANG), 0 ECHILD, 0 EINTR, 0 restarted; reaped 1, exit-to-reap min 1.0 ms, median 1.0 ms, max 1.0 ms
+`
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+	_, r = run(t, Options{}, seq(launched(0, 1, "x")), 1)
+	b.Reset()
+	_ = r.WriteText(&b, false)
+	if !strings.Contains(b.String(), "add -f") {
+		t.Errorf("without -f the report must say so:\n%s", b.String())
+	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	_, r := run(t, Options{Follow: true, Alerts: all}, seq(launched(0, 10, "sh"), forked(1, 11, 10, "cc"), killed(2, 11, 11, true),
+		call(2, 1, 10, Wait{Any: true, Child: 11, State: Collected})), 5)
+	var b bytes.Buffer
+	if err := r.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Count(b.Bytes(), []byte("\n")) != 1 {
+		t.Errorf("not one line: %s", b.Bytes())
+	}
+	var back struct {
+		Type      string
+		Processes []struct {
+			Pid      int
+			Children []struct {
+				Pid      int
+				Signal   string
+				Core     bool `json:"core_dumped"`
+				Fate     string
+				ReapedBy int `json:"reaped_by"`
+			}
+		}
+		Alerts []Alert
+	}
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	c := back.Processes[0].Children[0]
+	if back.Type != "reaps" || c.Pid != 11 || c.Signal != "SIGSEGV" || !c.Core || c.Fate != "reaped" || c.ReapedBy != 10 || len(back.Alerts) != 2 {
+		t.Errorf("decoded: %+v", back)
+	}
+}
+
+func TestEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain": "plain", "a\tb\n": `a\tb\n`, "\x1b[1m": `\x1b[1m`, `back\slash`: `back\\slash`, "é": `\xc3\xa9`, "\v\f\r\x00": `\v\f\r\x00`,
+	} {
+		if got := escape(in, -1); got != want {
+			t.Errorf("escape(%q) = %q; want %q", in, got, want)
+		}
+	}
+}

@@ -40,7 +40,7 @@ var (
 
 // fixture builds testdata/name.c with gcc (once) and returns the program's
 // path; it skips the test if gcc is not installed.
-func fixture(t *testing.T, name string) string {
+func fixture(t testing.TB, name string) string {
 	t.Helper()
 	gcc, err := exec.LookPath("gcc")
 	if err != nil {
@@ -68,6 +68,39 @@ func fixture(t *testing.T, name string) string {
 // native personality.
 func waitCalls(arch uint32, nr uint64) bool {
 	return arch == nativeArch && (nr == unix.SYS_WAIT4 || nr == unix.SYS_WAITID)
+}
+
+// mode is a way of stopping a launched command at its system calls.
+type mode struct {
+	name string
+	// seccomp: with the seccomp filter instead of PTRACE_SYSCALL.
+	seccomp bool
+}
+
+var modes = []mode{{"ptrace-syscall", false}, {"seccomp", true}}
+
+// options returns o set up for mode m.
+func (m mode) options(o Options) Options {
+	if m.seccomp {
+		o.Seccomp = true
+		o.SeccompCalls = map[uint32][]uint64{nativeArch: {unix.SYS_WAIT4, unix.SYS_WAITID}}
+	}
+	return o
+}
+
+// check fails the test if the mode was not the one in use.
+func (m mode) check(t *testing.T, res Result) {
+	t.Helper()
+	if res.Seccomp != m.seccomp {
+		t.Fatalf("Result.Seccomp=%v (SeccompError %v), want %v", res.Seccomp, res.SeccompError, m.seccomp)
+	}
+}
+
+// forModes runs f as a subtest in each mode.
+func forModes(t *testing.T, f func(t *testing.T, m mode)) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) { f(t, m) })
+	}
 }
 
 // rec is a copy of an Event without its memory accessor.
@@ -167,7 +200,8 @@ func (r *recorder) find(match func(rec) bool) []rec {
 }
 
 // run runs tr.Run(spec) and fails the test if it does not return within d;
-// the trace is then interrupted with SIGKILL so that no process is left.
+// the trace is then interrupted with SIGKILL so that no process is left,
+// and if even that does not end it the test binary panics.
 func run(t *testing.T, tr *Tracer, spec Spec, d time.Duration) Result {
 	t.Helper()
 	type out struct {
@@ -189,11 +223,13 @@ func run(t *testing.T, tr *Tracer, spec Spec, d time.Duration) Result {
 		tr.Interrupt(unix.SIGKILL)
 		select {
 		case <-done:
+			t.Fatalf("Run did not return within %v (it did once interrupted)", d)
 		case <-time.After(5 * time.Second):
 		}
-		t.Fatalf("Run did not return within %v", d)
+		// A Run still in wait4(-1) would take the children of every later
+		// test: stop here, with every goroutine's stack.
+		panic(fmt.Sprintf("%s: Run did not return within %v, nor after Interrupt", t.Name(), d))
 	}
-	return Result{}
 }
 
 // procField returns a field of /proc/pid/status, or "" if it is unreadable.

@@ -42,10 +42,13 @@ func indexOf(r *recorder, match func(rec) bool) int {
 // with wait4. The shell's wait4 is reported at entry and exit with the
 // child's pid and the status the kernel stored, the child is followed, and
 // both exits are reported and the launched one is the result.
-func TestLaunchFollowShellWait(t *testing.T) {
+func TestLaunchFollowShellWait(t *testing.T) { forModes(t, testLaunchFollowShellWait) }
+
+func testLaunchFollowShellWait(t *testing.T, m mode) {
 	var r recorder
-	tr := New(Options{Follow: true, Trace: waitCalls}, r.handle)
+	tr := New(m.options(Options{Follow: true, Trace: waitCalls}), r.handle)
 	res := run(t, tr, Spec{Path: "/bin/sh", Argv: []string{"sh", "-c", "(exit 3) & wait $!; exit 5"}}, 20*time.Second)
+	m.check(t, res)
 
 	if !res.Launched || !res.Reaped || !res.Status.Exited() || res.Status.ExitStatus() != 5 {
 		t.Fatalf("result: Launched=%v Reaped=%v Status=%#x; want a launched command reaped with exit status 5",
@@ -129,12 +132,13 @@ type callKey struct {
 
 // waitSeq traces the waitseq fixture and returns its traced calls, with the
 // children's pids replaced by their order of birth.
-func waitSeq(t *testing.T, noInfo bool) ([]callKey, *Tracer) {
+func waitSeq(t *testing.T, m mode, noInfo bool) ([]callKey, *Tracer) {
 	t.Helper()
 	path := fixture(t, "waitseq")
 	var r recorder
-	tr := New(Options{Follow: true, Trace: waitCalls, NoSyscallInfo: noInfo}, r.handle)
+	tr := New(m.options(Options{Follow: true, Trace: waitCalls, NoSyscallInfo: noInfo}), r.handle)
 	res := run(t, tr, Spec{Path: path, Argv: []string{"waitseq"}}, 20*time.Second)
+	m.check(t, res)
 	if !res.Reaped || !res.Status.Exited() || res.Status.ExitStatus() != 0 {
 		t.Fatalf("NoSyscallInfo=%v: fixture status %#x, want exit 0 (it checks its own wait calls); events:\n%s",
 			noInfo, uint32(res.Status), r.dump())
@@ -182,11 +186,15 @@ func waitSeq(t *testing.T, noInfo bool) ([]callKey, *Tracer) {
 // depend on timing: wait4 of a child, waitid of another, and a wait4 that
 // fails with ECHILD.
 func TestRegisterFallbackMatchesSyscallInfo(t *testing.T) {
-	withInfo, tr := waitSeq(t, false)
+	forModes(t, testRegisterFallbackMatchesSyscallInfo)
+}
+
+func testRegisterFallbackMatchesSyscallInfo(t *testing.T, m mode) {
+	withInfo, tr := waitSeq(t, m, false)
 	if tr.noInfo {
 		t.Log("PTRACE_GET_SYSCALL_INFO is unavailable here: both runs read registers")
 	}
-	withRegs, tr2 := waitSeq(t, true)
+	withRegs, tr2 := waitSeq(t, m, true)
 	if !tr2.noInfo {
 		t.Fatal("NoSyscallInfo run did not use the register fallback")
 	}
@@ -219,7 +227,9 @@ func TestRegisterFallbackMatchesSyscallInfo(t *testing.T) {
 // waitpid(WUNTRACED) sees it stopped and, after SIGCONT, its
 // waitpid(WCONTINUED) sees it continued; and it does run again (it handles
 // a SIGUSR1 and exits 42: a child left stopped would hang the trace).
-func TestGroupStopTransparent(t *testing.T) {
+func TestGroupStopTransparent(t *testing.T) { forModes(t, testGroupStopTransparent) }
+
+func testGroupStopTransparent(t *testing.T, m mode) {
 	path := fixture(t, "stopfix")
 	// The fixture checks what its own waitpid calls return; untraced, it
 	// must succeed.
@@ -228,8 +238,9 @@ func TestGroupStopTransparent(t *testing.T) {
 	}
 
 	var r recorder
-	tr := New(Options{Follow: true, Trace: waitCalls}, r.handle)
+	tr := New(m.options(Options{Follow: true, Trace: waitCalls}), r.handle)
 	res := run(t, tr, Spec{Path: path, Argv: []string{"stopfix"}}, 20*time.Second)
+	m.check(t, res)
 	if !res.Reaped || !res.Status.Exited() || res.Status.ExitStatus() != 0 {
 		t.Fatalf("fixture status %#x under the tracer, want exit 0 (see stopfix.c for the codes); events:\n%s",
 			uint32(res.Status), r.dump())
@@ -315,32 +326,39 @@ func TestAttachInterruptLeavesWaitIntact(t *testing.T) {
 	defer release.Close()
 	cmd := exec.Command(path)
 	cmd.ExtraFiles = []*os.File{hold}
-	stdout, err := cmd.StdoutPipe()
+	stdout, said, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	defer stdout.Close()
+	cmd.Stdout = said
+	err = cmd.Start()
+	hold.Close()
+	said.Close()
+	if err != nil {
 		t.Fatal(err)
 	}
-	hold.Close()
+	// Wait only once the trace is over: our own waitid on a child we trace
+	// would be given its ptrace-stops (the kernel treats the real parent's
+	// thread group as the tracer), taking them from the engine.
 	exited := make(chan error, 1)
-	var waitOnce bool
+	waiting, finished := false, false
 	wait := func() error {
-		if !waitOnce {
-			waitOnce = true
+		if !waiting {
+			waiting = true
 			go func() { exited <- cmd.Wait() }()
 		}
 		select {
 		case err := <-exited:
+			finished = true
 			return err
 		case <-time.After(10 * time.Second):
-			return errors.New("timeout")
+			return errors.New("fixture still running after 10s")
 		}
 	}
 	defer func() {
-		if !waitOnce {
+		if !finished {
 			cmd.Process.Kill()
-			release.Close()
 			wait()
 		}
 	}()

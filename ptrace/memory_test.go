@@ -34,7 +34,9 @@ var memReads = []memRead{
 // succeeds with the right bytes; with process_vm_readv and with the
 // PTRACE_PEEKDATA fallback. The fixture stops at a wait4 whose status
 // pointer is its 32-byte pattern, at the end of a page followed by a hole.
-func TestReadMemoryMappingEnd(t *testing.T) {
+func TestReadMemoryMappingEnd(t *testing.T) { forModes(t, testReadMemoryMappingEnd) }
+
+func testReadMemoryMappingEnd(t *testing.T, m mode) {
 	path := fixture(t, "memfix")
 	pattern := make([]byte, 32)
 	for i := range pattern {
@@ -71,21 +73,22 @@ func TestReadMemoryMappingEnd(t *testing.T) {
 			{"process_vm_readv", Memory{tid: ev.Tid, noVM: &yesVM}},
 			{"PTRACE_PEEKDATA", Memory{tid: ev.Tid, noVM: &noVM}},
 		}
-		for _, m := range mems {
+		for _, mm := range mems {
 			for _, r := range memReads {
 				buf := make([]byte, r.n)
 				for i := range buf {
 					buf[i] = 0x55
 				}
-				err := m.m.ReadMemory(end+uint64(int64(r.off)), buf)
-				results = append(results, outcome{m.how, r, err, buf})
+				err := mm.m.ReadMemory(end+uint64(int64(r.off)), buf)
+				results = append(results, outcome{mm.how, r, err, buf})
 			}
 		}
 		// process_vm_readv worked: the fallback was never taken.
 		vmUnused = yesVM
 	}
-	tr := New(Options{Trace: waitCalls}, handle)
+	tr := New(m.options(Options{Trace: waitCalls}), handle)
 	res := run(t, tr, Spec{Path: path, Argv: []string{"memfix"}}, 20*time.Second)
+	m.check(t, res)
 	if !res.Reaped || !res.Status.Exited() || res.Status.ExitStatus() != 0 {
 		t.Fatalf("fixture status %#x, want exit 0", uint32(res.Status))
 	}

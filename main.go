@@ -278,6 +278,9 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 	tracer := ptrace.New(ptrace.Options{
 		Follow: c.Bool("f"), Trace: p.traced,
 		Seccomp: c.Bool("seccomp-bpf"), SeccompCalls: p.seccompCalls(),
+		// The report and alerts need each process's parent and command
+		// line; plain text does not, and skips the /proc reads.
+		ProcessInfo: rh != nil,
 	}, p.handle)
 
 	sigs := make(chan os.Signal, 1)

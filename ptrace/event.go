@@ -64,11 +64,11 @@ type Event struct {
 	Threads int
 	Former  int
 	// Pid is the thread group (process) of Tid and Parent its parent
-	// process, set on NewTracee events.
+	// process, set on NewTracee events with Options.ProcessInfo.
 	Pid    int
 	Parent int
-	// Argv is the command line, on NewTracee and Exec events (raw bytes
-	// from the tracee: escape before printing).
+	// Argv is the command line, on NewTracee and Exec events with
+	// Options.ProcessInfo (raw bytes from the tracee: escape before printing).
 	Argv []string
 	// Time is when the engine saw the stop.
 	Time time.Time

@@ -260,7 +260,11 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	var tracer *ptrace.Tracer
 	p := &printer{
+		// When the trace cannot be written, stop tracing: detach, and let
+		// the command run on (served silently if it carries the filter).
+		outputFailed: func() { tracer.Interrupt(0) },
 		reaps:     rh,
 		sets:      newCallSet(calls),
 		cfg:       decode.Config{Verbose: c.Bool("v")},
@@ -275,7 +279,7 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 		err := ptrace.ExecWithFloorFilter(spec.Path, spec.Argv, p.seccompCalls())
 		return 0, fail(exitFailure, "--seccomp-floor: %v", err)
 	}
-	tracer := ptrace.New(ptrace.Options{
+	tracer = ptrace.New(ptrace.Options{
 		Follow: c.Bool("f"), Trace: p.traced,
 		Seccomp: c.Bool("seccomp-bpf"), SeccompCalls: p.seccompCalls(),
 		// The report and alerts need each process's parent and command
@@ -284,7 +288,10 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 	}, p.handle)
 
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGPIPE)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
+	// A closed trace pipe is a write error (EPIPE), handled as one below,
+	// not a signal to pass on to the traced command.
+	signal.Ignore(unix.SIGPIPE)
 	defer signal.Stop(sigs)
 	go func() {
 		for s := range sigs {

@@ -54,6 +54,9 @@ type printer struct {
 	announce  bool // print "Process N attached/detached"
 	announced map[int]bool
 	reaps     *reapHooks // --reaps, --alert, -c; nil if unused
+	// outputFailed is called once, at the first failed write of the trace.
+	outputFailed func()
+	failed       bool
 }
 
 // seccompCalls lists the selected calls' numbers per AUDIT_ARCH_* for the
@@ -74,6 +77,10 @@ func (p *printer) traced(arch uint32, nr uint64) bool {
 }
 
 func (p *printer) handle(ev *ptrace.Event) {
+	if p.failed {
+		return
+	}
+	defer p.checkOutput()
 	p.reaps.tick(ev)
 	defer p.reaps.observe(p, ev)
 	switch ev.Kind {
@@ -115,5 +122,12 @@ func (p *printer) handle(ev *ptrace.Event) {
 		p.text.Detached(ev.Tid, p.announce && p.announced[ev.Tid])
 	case ptrace.Superseded:
 		p.text.Superseded(ev.Tid, ev.Former)
+	}
+}
+
+func (p *printer) checkOutput() {
+	if p.text.Err() != nil && !p.failed {
+		p.failed = true
+		p.outputFailed()
 	}
 }

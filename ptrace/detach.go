@@ -8,7 +8,7 @@ import (
 
 // stopTracing handles the n-th Interrupt(sig) and reports whether the trace
 // is over. The first one gives the launched command sig (as strace gives
-// it) and detaches every tracee, which keeps running; tracees carrying the
+// it; 0: nothing) and detaches every tracee, which keeps running; tracees carrying the
 // seccomp filter cannot be left untraced, so they are traced on until they
 // exit, and a second Interrupt kills them.
 func (t *Tracer) stopTracing(sig unix.Signal, n int) bool {
@@ -21,7 +21,7 @@ func (t *Tracer) stopTracing(sig unix.Signal, n int) bool {
 		return false
 	}
 	t.result.Interrupted = sig
-	if t.launched != 0 && t.tracees[t.launched] != nil {
+	if sig != 0 && t.launched != 0 && t.tracees[t.launched] != nil {
 		_ = unix.Kill(t.launched, unix.SIGCONT)
 		_ = unix.Kill(t.launched, sig)
 	}

@@ -129,8 +129,9 @@ func New(opts Options, handle func(*Event)) *Tracer {
 	}
 }
 
-// Interrupt asks the trace to end: launched commands get sig, attached
-// processes are detached and left running. Safe from any goroutine.
+// Interrupt asks the trace to end: launched commands get sig (unless it is
+// 0), attached processes are detached and left running. Safe from any
+// goroutine, the handler included.
 //
 // A launched command that carries the seccomp filter cannot be left running
 // untraced (its wait calls would fail with ENOSYS), so it is traced on until

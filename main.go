@@ -265,12 +265,12 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 		// When the trace cannot be written, stop tracing: detach, and let
 		// the command run on (served silently if it carries the filter).
 		outputFailed: func() { tracer.Interrupt(0) },
-		reaps:     rh,
-		sets:      newCallSet(calls),
-		cfg:       decode.Config{Verbose: c.Bool("v")},
-		text:      text,
-		announce:  messages != nil,
-		announced: map[int]bool{},
+		reaps:        rh,
+		sets:         newCallSet(calls),
+		cfg:          decode.Config{Verbose: c.Bool("v")},
+		text:         text,
+		announce:     messages != nil,
+		announced:    map[int]bool{},
 	}
 	if c.Bool("seccomp-floor") {
 		if spec.Path == "" {
@@ -285,6 +285,9 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 		// The report and alerts need each process's parent and command
 		// line; plain text does not, and skips the /proc reads.
 		ProcessInfo: rh != nil,
+		SeccompRefused: func(err error) {
+			fmt.Fprintf(stderr, "waittrace: the kernel refused the seccomp filter (%v): stopping at every system call instead\n", err)
+		},
 	}, p.handle)
 
 	sigs := make(chan os.Signal, 1)
@@ -300,9 +303,6 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 	}()
 
 	res, err := tracer.Run(spec)
-	if res.SeccompError != nil {
-		fmt.Fprintf(stderr, "waittrace: the kernel refused the seccomp filter (%v): stopping at every system call instead\n", res.SeccompError)
-	}
 	for _, e := range res.AttachErrors {
 		fmt.Fprintf(stderr, "waittrace: %v\n", e)
 	}

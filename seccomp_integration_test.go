@@ -87,3 +87,29 @@ func TestSeccompInterrupt(t *testing.T) {
 		}
 	})
 }
+
+// TestSeccompRefused: where the kernel refuses the filter, waittrace says so
+// in one line and traces as exactly, stopping at every call.
+func TestSeccompRefused(t *testing.T) {
+	bin := tracer{"waittrace", "", nil}.use(t)
+	noseccomp := fixture(t, "noseccomp")
+	fix := fixture(t, "wait4")
+	dir := workDir(t)
+	out := filepath.Join(dir, "trace.out")
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	defer cancel()
+	cmd := command(t, ctx, asSelf.prepare(t), dir, nil, noseccomp, bin, "-o", out, "-e", traceFilter, fix)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\nstderr:\n%s", err, stderr.Bytes())
+	}
+	if lines := strings.Split(strings.TrimSpace(stderr.String()), "\n"); len(lines) != 1 ||
+		!strings.Contains(lines[0], "refused the seccomp filter") {
+		t.Errorf("want one warning line about the refused filter, got:\n%s", stderr.Bytes())
+	}
+	got, _ := os.ReadFile(out)
+	if !bytes.Equal(got, stdout.Bytes()) {
+		t.Errorf("trace differs from the fixture's expectation (-want +got):\n%s", lineDiff(stdout.String(), string(got)))
+	}
+}

@@ -212,6 +212,9 @@ func (t *Tracer) launch(spec Spec) error {
 	t.result.Seccomp = filtered
 	if t.opts.Seccomp && !filtered {
 		t.result.SeccompError = errors.New(string(ready[1:]))
+		if t.opts.SeccompRefused != nil {
+			t.opts.SeccompRefused(t.result.SeccompError)
+		}
 	}
 	if err := seize(pid, t.ptraceOptions(true, false, filtered)); err != nil {
 		_ = unix.Kill(pid, unix.SIGKILL)

@@ -31,6 +31,9 @@ type Options struct {
 	// and Exec events. Without it Pid is Tid and the rest are empty: the
 	// reads cost about as much as the rest of a fork's stops together.
 	ProcessInfo bool
+	// SeccompRefused, if set, is told at once when the kernel refused
+	// the filter and every call will stop instead (also in Result).
+	SeccompRefused func(error)
 }
 
 // Spec says what to trace: a command to launch, processes to attach to, or both.

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/mattn/go-isatty"
@@ -31,6 +32,7 @@ const (
 	exitUsage         = 2   // invalid flags or arguments
 	exitNoProcess     = 3   // -p: no such process
 	exitPermission    = 4   // -p: not allowed to trace it
+	exitSetID         = 5   // waittrace is setuid or setgid: refused
 	exitNotExecutable = 126 // the command exists but cannot be run
 	exitNotFound      = 127 // the command was not found
 )
@@ -48,6 +50,12 @@ func fail(code int, format string, a ...any) error {
 }
 
 func main() {
+	// Made setuid or setgid by mistake, waittrace would trace with
+	// privileges its user does not have: refuse, before anything else.
+	if os.Geteuid() != os.Getuid() || os.Getegid() != os.Getgid() {
+		fmt.Fprintln(os.Stderr, "waittrace: refusing to run setuid or setgid: remove the set-id bits (chmod u-s,g-s)")
+		os.Exit(exitSetID)
+	}
 	if ptrace.IsHelper() {
 		ptrace.RunHelper()
 	}
@@ -58,6 +66,7 @@ func run(args []string, stderr io.Writer) int {
 	status := 0
 	app := newApp(stderr, &status)
 	app.Flags = append(app.Flags, reapsFlags()...)
+	addOutputFlags(app)
 	if err := app.Run(args); err != nil {
 		var ee *exitError
 		if errors.As(err, &ee) {
@@ -211,7 +220,7 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	calls, err := parseTrace(c.StringSlice("e"))
+	calls, err := parseTrace(traceExprs(c.StringSlice("e")))
 	if err != nil {
 		return 0, err
 	}
@@ -229,19 +238,17 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 			return 0, err
 		}
 		spec.Path, spec.Argv = path, argv
+		if spec.Credential, err = credential(c.String("u")); err != nil {
+			return 0, err
+		}
 	}
 	spec.Pids = pids
 
-	out := os.Stderr
-	toFile := c.String("o") != ""
-	if toFile {
-		f, err := os.OpenFile(c.String("o"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_CLOEXEC, 0o666)
-		if err != nil {
-			return 0, fail(exitFailure, "cannot open -o file: %v", err)
-		}
-		defer f.Close()
-		out = f
+	out, toFile, closeOut, err := openOutput(c)
+	if err != nil {
+		return 0, err
 	}
+	defer closeOut()
 	colored, err := useColor(c.String("color"), out, toFile)
 	if err != nil {
 		return 0, err
@@ -252,23 +259,28 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 	if c.Bool("q") || (toFile && len(pids) == 0) {
 		messages = nil
 	}
-	text := output.NewText(output.TextConfig{
-		Out: traceOut(c, out), Messages: messages, ToFile: toFile, Follow: c.Bool("f"), Color: colored,
+	w, g, err := newWriter(c, output.TextConfig{
+		Out: traceOut(c, out), Messages: messages, ToFile: toFile, Follow: c.Bool("f") || c.Bool("ff"), Color: colored,
 	})
-	text.Start(len(pids) + len(argv[:min(len(argv), 1)]))
+	if err != nil {
+		return 0, err
+	}
+	w.Start(len(pids) + len(argv[:min(len(argv), 1)]))
+	text := g.text()
 	rh, err := newReapHooks(c, out, colored, text)
 	if err != nil {
 		return 0, err
 	}
 	var tracer *ptrace.Tracer
+	var stopQuietly sync.Once // output failure or SIGPIPE: detach once
 	p := &printer{
 		// When the trace cannot be written, stop tracing: detach, and let
 		// the command run on (served silently if it carries the filter).
-		outputFailed: func() { tracer.Interrupt(0) },
+		outputFailed: func() { stopQuietly.Do(func() { tracer.Interrupt(0) }) },
 		reaps:        rh,
 		sets:         newCallSet(calls),
 		cfg:          decode.Config{Verbose: c.Bool("v")},
-		text:         text,
+		out:          g,
 		announce:     messages != nil,
 		announced:    map[int]bool{},
 	}
@@ -280,24 +292,35 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 		return 0, fail(exitFailure, "--seccomp-floor: %v", err)
 	}
 	tracer = ptrace.New(ptrace.Options{
-		Follow: c.Bool("f"), Trace: p.traced,
+		Follow: c.Bool("f") || c.Bool("ff"), Trace: p.traced,
 		Seccomp: c.Bool("seccomp-bpf"), SeccompCalls: p.seccompCalls(),
 		// The report and alerts need each process's parent and command
 		// line; plain text does not, and skips the /proc reads.
-		ProcessInfo: rh != nil,
+		ProcessInfo: rh != nil || g.procInfo,
 		SeccompRefused: func(err error) {
 			fmt.Fprintf(stderr, "waittrace: the kernel refused the seccomp filter (%v): stopping at every system call instead\n", err)
 		},
 	}, p.handle)
 
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
-	// A closed trace pipe is a write error (EPIPE), handled as one below,
-	// not a signal to pass on to the traced command.
-	signal.Ignore(unix.SIGPIPE)
-	defer signal.Stop(sigs)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGPIPE)
+	defer func() {
+		signal.Stop(sigs)
+		// Still no death by SIGPIPE for the last message on a closed stderr.
+		signal.Ignore(unix.SIGPIPE)
+	}()
 	go func() {
 		for s := range sigs {
+			if s == unix.SIGPIPE {
+				// strace detaches on SIGPIPE; so does waittrace. But a
+				// closed trace pipe raises SIGPIPE too (the write then
+				// fails with EPIPE, handled as an output failure), and
+				// waittrace cannot tell the two apart: so nothing is passed
+				// on to the command, and with the output failure this
+				// counts as one interrupt, not two (which would kill).
+				stopQuietly.Do(func() { tracer.Interrupt(0) })
+				continue
+			}
 			tracer.Interrupt(s.(syscall.Signal))
 		}
 	}()
@@ -312,7 +335,7 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 	if werr := rh.finish(); werr != nil {
 		return 0, fail(exitFailure, "writing the report: %v", werr)
 	}
-	if werr := text.Err(); werr != nil {
+	if werr := w.Close(); werr != nil {
 		return 0, fail(exitFailure, "writing the trace: %v", werr)
 	}
 	if len(spec.Pids) > 0 && len(res.AttachErrors) == len(spec.Pids) && !res.Launched {

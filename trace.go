@@ -4,7 +4,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/waittrace/waittrace/decode"
-	"github.com/waittrace/waittrace/output"
 	"github.com/waittrace/waittrace/ptrace"
 	"github.com/waittrace/waittrace/syscalls"
 )
@@ -50,8 +49,8 @@ func newCallSet(calls []syscalls.Call) map[uint32]callSet {
 type printer struct {
 	sets      map[uint32]callSet
 	cfg       decode.Config
-	text      *output.Text
-	announce  bool // print "Process N attached/detached"
+	out       *glue // feeds the active output.Writer (output_glue.go)
+	announce  bool  // print "Process N attached/detached"
 	announced map[int]bool
 	reaps     *reapHooks // --reaps, --alert, -c; nil if unused
 	// outputFailed is called once, at the first failed write of the trace.
@@ -83,50 +82,11 @@ func (p *printer) handle(ev *ptrace.Event) {
 	defer p.checkOutput()
 	p.reaps.tick(ev)
 	defer p.reaps.observe(p, ev)
-	switch ev.Kind {
-	case ptrace.SyscallEntry:
-		per, _ := personality(ev.Arch)
-		c := p.sets[ev.Arch][ev.Nr]
-		p.text.Enter(ev.Tid, c.String(), decode.Entry(c, per, ev.Args))
-	case ptrace.SyscallExit:
-		per, _ := personality(ev.Arch)
-		c := p.sets[ev.Arch][ev.Nr]
-		rval := ev.Rval
-		if per == syscalls.I386 {
-			rval = int64(int32(rval))
-		}
-		ret, isErr := decode.Return(rval)
-		p.text.Exit(ev.Tid, c.String(), decode.Exit(c, per, ev.Args, rval, ev.Mem, p.cfg), ret, isErr)
-	case ptrace.Signal:
-		info := ""
-		if si, err := decode.ParseSiginfo(ev.Siginfo, syscalls.AMD64); err == nil {
-			info = si.String()
-		}
-		p.text.Signal(ev.Tid, decode.Signal(ev.Sig), info)
-	case ptrace.GroupStop:
-		p.text.GroupStop(ev.Tid, decode.Signal(ev.Sig))
-	case ptrace.Exited:
-		p.text.Exited(ev.Tid, ev.Status)
-	case ptrace.Killed:
-		p.text.Killed(ev.Tid, decode.Signal(ev.Sig), ev.Core)
-	case ptrace.NewTracee:
-		// strace announces processes it attaches to and children it
-		// follows, but not the command it launches nor each thread of an
-		// attached process.
-		say := p.announce && (ev.Origin == ptrace.Followed || ev.Threads > 0)
-		if say {
-			p.announced[ev.Tid] = true
-		}
-		p.text.NewTracee(ev.Tid, ev.Threads, say)
-	case ptrace.Detached:
-		p.text.Detached(ev.Tid, p.announce && p.announced[ev.Tid])
-	case ptrace.Superseded:
-		p.text.Superseded(ev.Tid, ev.Former)
-	}
+	p.out.event(p, ev)
 }
 
 func (p *printer) checkOutput() {
-	if p.text.Err() != nil && !p.failed {
+	if p.out.err() != nil && !p.failed {
 		p.failed = true
 		p.outputFailed()
 	}

@@ -42,6 +42,8 @@ type Text struct {
 	pending map[int]string
 	buf     bytes.Buffer
 	err     error
+	// ext holds the time prefix and suffix state (text_ext.go).
+	ext textExt
 
 	name, ret, errc, sig, exit *color.Color
 }
@@ -89,6 +91,7 @@ func (t *Text) leader(tid int) {
 	case t.nprocs > 1 && !t.cfg.ToFile:
 		t.printf("[pid %5d] ", tid)
 	}
+	t.stamp()
 }
 
 func (t *Text) printf(format string, a ...any) {
@@ -153,6 +156,7 @@ func (t *Text) Exit(tid int, name, args, ret string, isErr bool) {
 	} else {
 		t.colored(t.ret, ret)
 	}
+	t.plain(t.ext.suffix)
 	t.buf.WriteByte('\n')
 	t.flush()
 }

@@ -98,6 +98,13 @@ func classifyAttach(pid int, err error) error {
 	if !errors.Is(err, unix.EPERM) {
 		return &AttachError{Pid: pid, Err: err}
 	}
+	// hardening: the kernel refuses a zombie with EPERM, which is no
+	// matter of permission: it has exited, only its parent's wait is left.
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if strings.HasPrefix(statusField(string(status), "State:"), "Z") {
+		return &AttachError{Pid: pid, Err: ErrNoProcess,
+			Reason: fmt.Sprintf("it has exited (a zombie, not yet reaped by its parent %s)", statusField(string(status), "PPid:"))}
+	}
 	return &AttachError{Pid: pid, Err: ErrPermission, Reason: permissionReason(pid)}
 }
 

@@ -47,14 +47,38 @@ func (t *Tracer) detachWhere(pick func(*tracee) bool) {
 			_ = unix.PtraceInterrupt(tid)
 		}
 	}
+	// hardening: a tracee that cannot stop (a vfork parent whose child
+	// neither execs nor exits, a task in uninterruptible sleep) held the
+	// detach, and so Ctrl-C, forever. Past detachPatience the ones without
+	// PTRACE_O_EXITKILL (attached, or any when nothing was launched) are
+	// given up on: the kernel detaches them when waittrace exits, or
+	// handleStop does at their stop if that comes first (t.abandoned).
+	deadline := time.Now().Add(detachPatience)
 	for len(leaving) > 0 {
 		var ws unix.WaitStatus
-		tid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
+		wflags := unix.WALL
+		if !deadline.IsZero() {
+			wflags |= unix.WNOHANG
+		}
+		tid, err := unix.Wait4(-1, &ws, wflags, nil)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
 			break
+		}
+		if tid == 0 { // WNOHANG: nothing yet
+			if time.Now().After(deadline) {
+				t.abandon(leaving)
+				deadline = time.Time{} // wait for the others as long as it takes
+			} else {
+				time.Sleep(time.Millisecond)
+			}
+			continue
+		}
+		if t.abandoned[tid] {
+			t.handleStop(tid, ws)
+			continue
 		}
 		tr := t.tracees[tid]
 		if tr == nil && ws.Stopped() {
@@ -91,6 +115,32 @@ func (t *Tracer) detachWhere(pick func(*tracee) bool) {
 				}
 			}
 			t.detachAt(tr, sig)
+		}
+	}
+}
+
+// detachPatience is how long detachWhere waits for tracees to stop.
+const detachPatience = time.Second
+
+// abandon gives up on the leaving tracees that have not stopped and may be
+// left to the kernel's detach at waittrace's exit: those without
+// PTRACE_O_EXITKILL, which would kill them instead. (hardening, see
+// detachWhere)
+func (t *Tracer) abandon(leaving map[int]bool) {
+	for tid := range leaving {
+		tr := t.tracees[tid]
+		if tr == nil || (t.launched != 0 && tr.origin != Attached) {
+			continue
+		}
+		delete(leaving, tid)
+		delete(t.tracees, tid)
+		if t.abandoned == nil {
+			t.abandoned = map[int]bool{}
+		}
+		t.abandoned[tid] = true
+		if !tr.hidden && !tr.invisible {
+			t.ev = Event{Kind: Detached, Tid: tid, Time: time.Now()}
+			t.emit(&t.ev)
 		}
 	}
 }

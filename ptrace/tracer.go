@@ -85,6 +85,9 @@ type Tracer struct {
 	ev       Event
 	siginfo  [128]byte
 
+	// abandoned: tracees detachWhere gave up waiting for (hardening).
+	abandoned map[int]bool
+
 	mu         sync.Mutex
 	interrupt  unix.Signal
 	interrupts int
@@ -256,6 +259,19 @@ func (t *Tracer) loop() error {
 }
 
 func (t *Tracer) handleStop(tid int, ws unix.WaitStatus) {
+	if t.abandoned[tid] {
+		// hardening: given up on by detachWhere, it stopped at last:
+		// detach it, keeping a signal it was about to get.
+		delete(t.abandoned, tid)
+		if ws.Stopped() {
+			var sig unix.Signal
+			if ptraceEventOf(ws) == 0 && ws.StopSignal() != unix.SIGTRAP|0x80 {
+				sig = ws.StopSignal()
+			}
+			_, _, _ = unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_DETACH, uintptr(tid), 0, uintptr(sig), 0, 0)
+		}
+		return
+	}
 	tr := t.tracees[tid]
 	if tr == nil {
 		if ws.Exited() || ws.Signaled() {

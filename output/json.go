@@ -1,0 +1,207 @@
+package output
+
+import (
+	"encoding/json"
+	"io"
+	"sort"
+	"unicode/utf8"
+)
+
+// JSON writes JSON Lines: one object per completed call (entry and exit
+// joined), per call left unfinished, and per signal, stop, exit, exec,
+// fork, attach and detach. The fields follow Tracee's events; see the
+// README for the schema.
+//
+// Strings are JSON strings. A process name or argv element that is not
+// valid UTF-8 is written with each invalid byte replaced by U+FFFD, and
+// its exact bytes are added in base64 (processNameBytes, argvBytes).
+type JSON struct {
+	enc    *json.Encoder
+	out    io.Writer
+	status Status
+	calls  map[int]*Event
+	err    error
+}
+
+// JSONRecord is one line of --json output.
+type JSONRecord struct {
+	Timestamp        int64  `json:"timestamp"`
+	ThreadID         int    `json:"threadId"`
+	ProcessID        int    `json:"processId"`
+	ParentProcessID  int    `json:"parentProcessId"`
+	UserID           int    `json:"userId"`
+	ProcessName      string `json:"processName"`
+	ProcessNameBytes []byte `json:"processNameBytes,omitempty"`
+	EventName        string `json:"eventName"`
+	Syscall          string `json:"syscall,omitempty"`
+	ReturnValue      *int64 `json:"returnValue,omitempty"`
+	Args             []Arg  `json:"args"`
+	Errno            int    `json:"errno,omitempty"`
+	Error            string `json:"error,omitempty"`
+	ErrorMessage     string `json:"errorMessage,omitempty"`
+	DurationNs       *int64 `json:"durationNs,omitempty"`
+	Unfinished       bool   `json:"unfinished,omitempty"`
+	Detached         bool   `json:"detached,omitempty"`
+}
+
+// NewJSON returns a JSON writer. status selects calls by outcome as -e
+// status= does (0: all).
+func NewJSON(out io.Writer, status Status) *JSON {
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	return &JSON{enc: enc, out: out, status: status, calls: make(map[int]*Event)}
+}
+
+// Start implements Writer.
+func (j *JSON) Start(int) {}
+
+// Object writes v as one more line (e.g. a final report object).
+func (j *JSON) Object(v any) error {
+	if j.err == nil {
+		j.err = j.enc.Encode(v)
+	}
+	return j.err
+}
+
+// Close implements Writer: calls still blocked are written unfinished.
+func (j *JSON) Close() error {
+	tids := make([]int, 0, len(j.calls))
+	for tid := range j.calls {
+		tids = append(tids, tid)
+	}
+	sort.Ints(tids)
+	for _, tid := range tids {
+		j.unfinished(tid, Unfinished)
+	}
+	return j.err
+}
+
+func (j *JSON) want(o Status) bool { return j.status == 0 || j.status.Has(o) }
+
+func record(ev *Event, name string) *JSONRecord {
+	r := &JSONRecord{
+		Timestamp: ev.Time.UnixNano(), ThreadID: ev.Proc.Tid, ProcessID: ev.Proc.Pid,
+		ParentProcessID: ev.Proc.PPid, UserID: ev.Proc.Uid, ProcessName: ev.Proc.Comm,
+		EventName: name, Args: []Arg{},
+	}
+	if !utf8.ValidString(ev.Proc.Comm) {
+		r.ProcessNameBytes = []byte(ev.Proc.Comm)
+	}
+	return r
+}
+
+func (j *JSON) unfinished(tid int, o Status) {
+	e := j.calls[tid]
+	delete(j.calls, tid)
+	if e == nil || !j.want(o) {
+		return
+	}
+	r := record(e, e.Syscall)
+	r.Syscall = e.Syscall
+	r.Args = append(r.Args, e.Args...)
+	r.Unfinished = true
+	r.Detached = o == Detached
+	_ = j.Object(r)
+}
+
+// Print implements Writer.
+func (j *JSON) Print(ev *Event) {
+	tid := ev.Proc.Tid
+	switch ev.Kind {
+	case CallEntry:
+		j.calls[tid] = ev
+		return
+	case CallExit:
+		e := j.calls[tid]
+		delete(j.calls, tid)
+		o := Successful
+		if ev.IsErr {
+			o = Failed
+		}
+		if !j.want(o) {
+			return
+		}
+		start := ev
+		if e != nil {
+			start = e
+		}
+		r := record(ev, ev.Syscall)
+		r.Timestamp = start.Time.UnixNano()
+		r.Syscall = ev.Syscall
+		ret := ev.Return
+		r.ReturnValue = &ret
+		r.Args = append(r.Args, ev.Args...)
+		if ev.IsErr {
+			r.Errno, r.Error, r.ErrorMessage = ev.Errno, ev.ErrName, ev.ErrMsg
+		}
+		d := ev.Time.Sub(start.Time).Nanoseconds()
+		r.DurationNs = &d
+		_ = j.Object(r)
+		return
+	case ProcessExited, ProcessKilled, Superseded:
+		j.unfinished(tid, Unfinished)
+	case Untraced:
+		j.unfinished(tid, Detached)
+	}
+	var r *JSONRecord
+	switch ev.Kind {
+	case SignalDelivered:
+		r = record(ev, "signal")
+		r.Args = append(r.Args, Arg{Name: "signal", Type: "signal", Value: ev.Signal, Raw: uint64(ev.SigNum)})
+		if ev.SigInfo != nil {
+			r.Args = append(r.Args, Arg{Name: "siginfo", Type: "siginfo", Value: ev.SigInfo})
+		}
+	case GroupStopped:
+		r = record(ev, "group_stop")
+		r.Args = append(r.Args, Arg{Name: "signal", Type: "signal", Value: ev.Signal, Raw: uint64(ev.SigNum)})
+	case ProcessExited:
+		r = record(ev, "exit")
+		r.Args = append(r.Args, Arg{Name: "exitCode", Type: "int", Value: ev.ExitCode, Raw: uint64(ev.ExitCode)})
+	case ProcessKilled:
+		r = record(ev, "exit")
+		r.Args = append(r.Args,
+			Arg{Name: "signal", Type: "signal", Value: ev.Signal, Raw: uint64(ev.SigNum)},
+			Arg{Name: "coreDumped", Type: "bool", Value: ev.Core})
+	case Traced:
+		name := map[Origin]string{Launched: "launch", Attached: "attach", Forked: "fork"}[ev.Origin]
+		if name == "" {
+			name = "attach"
+		}
+		r = record(ev, name)
+		if ev.Origin == Attached {
+			r.Args = append(r.Args, Arg{Name: "threads", Type: "int", Value: ev.Threads, Raw: uint64(ev.Threads)})
+		}
+		r.Args = appendArgv(r.Args, ev.Argv)
+	case Untraced:
+		r = record(ev, "detach")
+	case Superseded:
+		r = record(ev, "superseded")
+		r.Args = append(r.Args, Arg{Name: "former", Type: "pid", Value: ev.Former, Raw: uint64(ev.Former)})
+	case Executed:
+		r = record(ev, "exec")
+		r.Args = appendArgv(r.Args, ev.Argv)
+	default:
+		return
+	}
+	_ = j.Object(r)
+}
+
+func appendArgv(args []Arg, argv []string) []Arg {
+	if argv == nil {
+		return args
+	}
+	args = append(args, Arg{Name: "argv", Type: "string[]", Value: argv})
+	var raw [][]byte
+	bad := false
+	for _, a := range argv {
+		raw = append(raw, []byte(a))
+		bad = bad || !utf8.ValidString(a)
+	}
+	if bad {
+		args = append(args, Arg{Name: "argvBytes", Type: "base64[]", Value: raw})
+	}
+	return args
+}
+
+// Err returns the first write error.
+func (j *JSON) Err() error { return j.err }

@@ -1,0 +1,91 @@
+package output
+
+import (
+	"errors"
+	"io"
+	"os"
+	"strconv"
+	"syscall"
+)
+
+// PerThread writes one text trace per thread, to PREFIX.TID (strace's -o
+// FILE -ff). Lines carry no pid prefix, and a call is never cut by another
+// thread's line, since every file has one thread.
+type PerThread struct {
+	prefix  string
+	opt     TextOptions
+	writers map[int]*TextWriter
+	files   map[int]*os.File
+	seen    map[int]bool
+	err     error
+}
+
+// NewPerThread returns a PerThread writer for files named prefix.TID.
+// opt.Out is ignored; opt.Messages still receives attach messages.
+func NewPerThread(prefix string, opt TextOptions) *PerThread {
+	opt.ToFile, opt.Follow = true, false
+	return &PerThread{prefix: prefix, opt: opt, writers: map[int]*TextWriter{},
+		files: map[int]*os.File{}, seen: map[int]bool{}}
+}
+
+// Start implements Writer.
+func (p *PerThread) Start(int) {}
+
+func (p *PerThread) writer(tid int) *TextWriter {
+	if w := p.writers[tid]; w != nil {
+		return w
+	}
+	// O_NOFOLLOW: the names are predictable (FILE.TID), and a symlink
+	// planted in a shared directory must not make waittrace, perhaps root,
+	// truncate or append to another file.
+	flags := os.O_WRONLY | os.O_CREATE | syscall.O_CLOEXEC | syscall.O_NOFOLLOW | os.O_TRUNC
+	if p.seen[tid] {
+		flags = os.O_WRONLY | os.O_CREATE | syscall.O_CLOEXEC | syscall.O_NOFOLLOW | os.O_APPEND
+	}
+	p.seen[tid] = true
+	opt := p.opt
+	f, err := os.OpenFile(p.prefix+"."+strconv.Itoa(tid), flags, 0o666)
+	if err != nil {
+		p.err = errors.Join(p.err, err)
+		opt.Out = io.Discard
+	} else {
+		p.files[tid] = f
+		opt.Out = f
+	}
+	w := NewTextWriter(opt)
+	w.Start(1)
+	p.writers[tid] = w
+	return w
+}
+
+// Print implements Writer.
+func (p *PerThread) Print(ev *Event) {
+	tid := ev.Proc.Tid
+	p.writer(tid).Print(ev)
+	switch ev.Kind {
+	case ProcessExited, ProcessKilled, Superseded, Untraced:
+		p.finish(tid)
+	}
+}
+
+func (p *PerThread) finish(tid int) {
+	if w := p.writers[tid]; w != nil {
+		p.err = errors.Join(p.err, w.Close())
+	}
+	if f := p.files[tid]; f != nil {
+		p.err = errors.Join(p.err, f.Close())
+	}
+	delete(p.writers, tid)
+	delete(p.files, tid)
+}
+
+// Close implements Writer.
+func (p *PerThread) Close() error {
+	for tid := range p.writers {
+		p.finish(tid)
+	}
+	return p.err
+}
+
+// Err returns the first error opening or writing a file.
+func (p *PerThread) Err() error { return p.err }

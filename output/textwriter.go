@@ -1,0 +1,224 @@
+package output
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Status is a set of call outcomes for -e status=, -z and -Z.
+type Status uint8
+
+// Call outcomes, as strace names them.
+const (
+	Successful  Status = 1 << iota // returned without an error
+	Failed                         // returned an error
+	Unfinished                     // never returned: the thread died or exec'd
+	Unavailable                    // returned, but the result could not be read
+	Detached                       // waittrace detached while the call blocked
+	AllStatus   = Successful | Failed | Unfinished | Unavailable | Detached
+)
+
+var statusNames = []struct {
+	bit  Status
+	name string
+}{
+	{Successful, "successful"}, {Failed, "failed"}, {Unfinished, "unfinished"},
+	{Unavailable, "unavailable"}, {Detached, "detached"},
+}
+
+// ParseStatus reads strace's -e status=SET: names separated by commas,
+// "all", "none", and a leading "!" to negate.
+func ParseStatus(set string) (Status, error) {
+	negate := strings.HasPrefix(set, "!")
+	set = strings.TrimPrefix(set, "!")
+	var s Status
+	for _, name := range strings.Split(set, ",") {
+		switch name = strings.TrimSpace(name); name {
+		case "all":
+			s = AllStatus
+		case "none":
+		default:
+			found := false
+			for _, n := range statusNames {
+				if n.name == name {
+					s |= n.bit
+					found = true
+				}
+			}
+			if !found {
+				return 0, fmt.Errorf("invalid status %q: use successful, failed, unfinished, unavailable, detached", name)
+			}
+		}
+	}
+	if negate {
+		s = AllStatus &^ s
+	}
+	return s, nil
+}
+
+// Has reports whether s selects outcome o.
+func (s Status) Has(o Status) bool { return s&o != 0 }
+
+// TextOptions configure a TextWriter.
+type TextOptions struct {
+	TextConfig
+	Time      TimeFormat
+	Relative  bool // -r
+	Durations bool // -T
+	// ResumedFull prints a call that blocked while others printed in full
+	// when it returns, instead of "<... wait4 resumed>".
+	ResumedFull bool
+	// Status selects calls by outcome; 0 means all. Anything short of all
+	// holds each call back until its outcome is known, as strace does.
+	Status Status
+}
+
+// TextWriter feeds a Text with Events, adding strace's time prefixes,
+// durations and status filtering.
+type TextWriter struct {
+	t   *Text
+	opt TextOptions
+	// calls holds each thread's call in progress (its entry event).
+	calls map[int]*heldCall
+	// last is the thread whose line was begun last, printed or held back.
+	last int
+}
+
+type heldCall struct {
+	entry *Event
+	// held: the entry was not printed (status filtering).
+	held bool
+	// cut: another thread began a line after this held entry.
+	cut bool
+	// nprocs at entry: the held line's "[pid N] " prefix is decided then.
+	nprocs int
+}
+
+// NewTextWriter returns a TextWriter.
+func NewTextWriter(opt TextOptions) *TextWriter {
+	if opt.Status == AllStatus {
+		opt.Status = 0
+	}
+	t := NewText(opt.TextConfig)
+	t.ext.format, t.ext.relative = opt.Time, opt.Relative
+	return &TextWriter{t: t, opt: opt, calls: make(map[int]*heldCall)}
+}
+
+// Start implements Writer.
+func (w *TextWriter) Start(initial int) { w.t.Start(initial) }
+
+// Close implements Writer.
+func (w *TextWriter) Close() error {
+	w.t.flush()
+	return w.t.Err()
+}
+
+// Text returns the underlying Text.
+func (w *TextWriter) Text() *Text { return w.t }
+
+// begin notes that tid begins a line: a held entry of another thread is
+// then cut, as strace's would be.
+func (w *TextWriter) begin(tid int) {
+	if w.last != tid {
+		if hc := w.calls[w.last]; hc != nil && hc.held {
+			hc.cut = true
+		}
+	}
+	w.last = tid
+}
+
+// release prints a held entry now, at its own time.
+func (w *TextWriter) release(hc *heldCall) {
+	e := hc.entry
+	save, n := w.t.ext.now, w.t.nprocs
+	w.t.ext.now, w.t.nprocs = e.Time, hc.nprocs
+	w.t.Enter(e.Proc.Tid, e.Syscall, e.EntryText)
+	w.t.ext.now, w.t.nprocs = save, n
+	hc.held = false
+}
+
+// Print implements Writer.
+func (w *TextWriter) Print(ev *Event) {
+	t := w.t
+	t.ext.now = ev.Time
+	tid := ev.Proc.Tid
+	filtering := w.opt.Status != 0
+	switch ev.Kind {
+	case CallEntry:
+		w.begin(tid)
+		w.calls[tid] = &heldCall{entry: ev, held: filtering, nprocs: t.nprocs}
+		if !filtering {
+			t.Enter(tid, ev.Syscall, ev.EntryText)
+		}
+	case CallExit:
+		hc := w.calls[tid]
+		delete(w.calls, tid)
+		if w.opt.Durations && hc != nil {
+			t.ext.suffix = " " + FormatDuration(ev.Time.Sub(hc.entry.Time))
+		}
+		defer func() { t.ext.suffix = "" }()
+		switch {
+		case hc != nil && hc.held:
+			o := Successful
+			if ev.IsErr {
+				o = Failed
+			}
+			if !w.opt.Status.Has(o) {
+				return
+			}
+			w.release(hc)
+			if hc.cut {
+				t.exitBare(tid, ev.ExitText, ev.RetText, ev.IsErr)
+			} else {
+				t.Exit(tid, ev.Syscall, ev.ExitText, ev.RetText, ev.IsErr)
+			}
+			w.last = tid
+		case w.opt.ResumedFull && t.open != tid && hc != nil:
+			w.begin(tid)
+			t.Enter(tid, ev.Syscall, hc.entry.EntryText)
+			t.Exit(tid, ev.Syscall, ev.ExitText, ev.RetText, ev.IsErr)
+		default:
+			if t.open != tid {
+				w.begin(tid)
+			}
+			t.Exit(tid, ev.Syscall, ev.ExitText, ev.RetText, ev.IsErr)
+		}
+	case SignalDelivered:
+		w.begin(tid)
+		t.Signal(tid, ev.Signal, ev.SigInfoText)
+	case GroupStopped:
+		w.begin(tid)
+		t.GroupStop(tid, ev.Signal)
+	case ProcessExited, ProcessKilled, Superseded:
+		w.ended(tid, Unfinished)
+		w.begin(tid)
+		switch ev.Kind {
+		case ProcessExited:
+			t.Exited(tid, ev.ExitCode)
+		case ProcessKilled:
+			t.Killed(tid, ev.Signal, ev.Core)
+		default:
+			t.Superseded(tid, ev.Former)
+		}
+	case Traced:
+		t.NewTracee(tid, ev.Threads, ev.Announce)
+	case Untraced:
+		w.ended(tid, Detached)
+		t.Detached(tid, ev.Announce)
+	}
+}
+
+// ended drops or releases tid's call that will never return (outcome o).
+func (w *TextWriter) ended(tid int, o Status) {
+	hc := w.calls[tid]
+	delete(w.calls, tid)
+	if hc == nil || !hc.held {
+		return
+	}
+	if w.opt.Status.Has(o) {
+		w.release(hc)
+	}
+}
+
+// Err returns the first write error.
+func (w *TextWriter) Err() error { return w.t.Err() }

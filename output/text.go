@@ -147,6 +147,11 @@ func (t *Text) Exit(tid int, name, args, ret string, isErr bool) {
 		t.plain(" resumed>")
 	}
 	t.open = 0
+	t.finish(tid, args, ret, isErr)
+}
+
+// finish writes the rest of tid's call: its exit arguments and " = ret".
+func (t *Text) finish(tid int, args, ret string, isErr bool) {
 	delete(t.pending, tid)
 	t.plain(args + ") ")
 	t.align()

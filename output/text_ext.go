@@ -84,17 +84,6 @@ func (t *Text) exitBare(tid int, args, ret string, isErr bool) {
 		t.buf.WriteString(" <unfinished ...>\n")
 		t.open = 0
 	}
-	delete(t.pending, tid)
 	t.col = 0
-	t.plain(args + ") ")
-	t.align()
-	t.plain("= ")
-	if isErr {
-		t.colored(t.errc, ret)
-	} else {
-		t.colored(t.ret, ret)
-	}
-	t.plain(t.ext.suffix)
-	t.buf.WriteByte('\n')
-	t.flush()
+	t.finish(tid, args, ret, isErr)
 }

@@ -78,9 +78,9 @@ func TestParseTrace(t *testing.T) {
 		{exprs: []string{"trace="}, err: []string{"wait4, waitid and waitpid"}},
 		{exprs: []string{"trace=,"}, err: []string{"wait4, waitid and waitpid"}},
 		{exprs: []string{"trace=wait4", "trace=open"}, err: []string{"open"}},
-		{exprs: []string{"signal=none"}, err: []string{"-e signal", "only -e trace=LIST is supported"}},
-		{exprs: []string{"abbrev=none"}, err: []string{"-e abbrev", "only -e trace=LIST"}},
-		{exprs: []string{"=wait4"}, err: []string{"only -e trace=LIST"}},
+		{exprs: []string{"signal=none"}, err: []string{"-e signal", "waittrace supports -e trace=, status= and signal="}},
+		{exprs: []string{"abbrev=none"}, err: []string{"-e abbrev", "waittrace supports -e trace="}},
+		{exprs: []string{"=wait4"}, err: []string{"waittrace supports -e trace="}},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.exprs, " "), func(t *testing.T) {
@@ -326,7 +326,7 @@ func TestRunUserErrors(t *testing.T) {
 		{[]string{"-f=maybe", "true"}, exitUsage, `invalid boolean value "maybe" for -f: parse error` + usageHint},
 		{[]string{"-e", "trace=open", "true"}, exitUsage, "-e trace=open: waittrace traces only wait4, waitid and waitpid"},
 		{[]string{"-e", "trace=wait4,open", "true"}, exitUsage, "-e trace=open: waittrace traces only wait4, waitid and waitpid"},
-		{[]string{"-e", "verbose=all", "true"}, exitUsage, "-e verbose: only -e trace=LIST is supported"},
+		{[]string{"-e", "verbose=all", "true"}, exitUsage, "-e verbose: waittrace supports -e trace=, status= and signal="},
 		{[]string{"-e", "signal=SIGBOGUS", "true"}, exitUsage, `-e signal=SIGBOGUS: invalid signal "SIGBOGUS"`},
 		{[]string{"-e", "status=fine", "true"}, exitUsage, `-e status=fine: invalid status "fine": use successful, failed, unfinished, unavailable, detached`},
 		{[]string{"--output-format=xml", "true"}, exitUsage, "--output-format=xml: use text, json or table"},

@@ -111,6 +111,10 @@ func withOutputFlags(base []cli.Flag) []cli.Flag {
 		&cli.StringFlag{Name: "resumed", Category: catOutput, Value: "short", Usage: "`short`: '<... wait4 resumed>' as strace; full: print a call that blocked in full when it returns"},
 		&cli.StringFlag{Name: "output-format", Category: catOutput, Value: "text", Usage: "`text` (strace's), json (JSON Lines, as --json) or table (Tracee's table)"},
 		&cli.BoolFlag{Name: "json", Category: catOutput, Usage: "write JSON Lines, one object per call and event (see the README for the schema)"},
+		&cli.BoolFlag{Name: "Y", Category: catOutput, Usage: "name the processes of pids: wait4(4373<sleep>, ...), [pid  4373<sleep>] (--decode-pids=comm)"},
+		&cli.StringFlag{Name: "decode-pids", Category: catOutput, Usage: "`comm`: as -Y"},
+		&cli.BoolFlag{Name: "y", Category: catOutput, Usage: "print what file descriptors refer to: waitid(P_PIDFD, 3<anon_inode:[pidfd]>, ...) (--decode-fds=path)"},
+		&cli.StringFlag{Name: "decode-fds", Category: catOutput, Usage: "`path`: as -y"},
 		&cli.BoolFlag{Name: "generate-man", Hidden: true},
 		&cli.StringFlag{Name: "generate-completion", Hidden: true},
 	)
@@ -236,6 +240,13 @@ func newWriter(c *cli.Context, cfg output.TextConfig) (output.Writer, *glue, err
 	if err != nil {
 		return nil, nil, err
 	}
+	names, err := decodeNames(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if names != nil && names.pids {
+		cfg.Comm = names.prefixComm
+	}
 	var w output.Writer
 	switch spec.format {
 	case "json":
@@ -259,7 +270,33 @@ func newWriter(c *cli.Context, cfg output.TextConfig) (output.Writer, *glue, err
 			w = output.NewTextWriter(opt)
 		}
 	}
-	return w, newGlue(w, spec.signals, spec.format != "text"), nil
+	g := newGlue(w, spec.signals, spec.format != "text")
+	g.names = names
+	return w, g, nil
+}
+
+// decodeNames reads -Y/--decode-pids=comm and -y/--decode-fds=path; nil
+// when neither is asked for.
+func decodeNames(c *cli.Context) (*procNames, error) {
+	n := &procNames{pids: c.Bool("Y"), fds: c.Bool("y")}
+	switch v := c.String("decode-pids"); v {
+	case "":
+	case "comm":
+		n.pids = true
+	default:
+		return nil, fail(exitUsage, "--decode-pids=%s: waittrace decodes pids as comm only", v)
+	}
+	switch v := c.String("decode-fds"); v {
+	case "":
+	case "path", "all":
+		n.fds = true
+	default:
+		return nil, fail(exitUsage, "--decode-fds=%s: waittrace decodes fds as path only", v)
+	}
+	if !n.pids && !n.fds {
+		return nil, nil
+	}
+	return n, nil
 }
 
 // credential looks up -u USER (a name or a number) with its supplementary

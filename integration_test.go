@@ -56,7 +56,7 @@ var (
 )
 
 // cFixtures are the C programs in testdata/ built with gcc.
-var cFixtures = []string{"wait4", "waitid", "follow", "exitcode", "loop", "waitexample", "demo", "untraced", "noseccomp"}
+var cFixtures = []string{"wait4", "waitid", "follow", "exitcode", "loop", "waitexample", "demo", "untraced", "noseccomp", "names"}
 
 func TestMain(m *testing.M) {
 	code := func() int {

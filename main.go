@@ -147,7 +147,7 @@ func parseTrace(exprs []string) ([]syscalls.Call, error) {
 			key, list = "trace", e
 		}
 		if key != "trace" && key != "t" {
-			return nil, fail(exitUsage, "-e %s: only -e trace=LIST is supported", key)
+			return nil, fail(exitUsage, "-e %s: waittrace supports -e trace=, status= and signal=", key)
 		}
 		negate := strings.HasPrefix(list, "!")
 		list = strings.TrimPrefix(list, "!")

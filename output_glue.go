@@ -26,6 +26,64 @@ type glue struct {
 	// structured: decode arguments as structures too.
 	structured bool
 	procs      map[int]output.Process
+	// names annotates pids (-Y) and fds (-y) from /proc; nil: neither.
+	names *procNames
+}
+
+// procNames answers decode.Names from /proc for the calling thread tid.
+type procNames struct {
+	pids, fds bool
+	tid       int
+	// last is the last name read of each pid, for the prefix of a line
+	// about a process already gone from /proc (its exit, once reaped).
+	last map[int]string
+}
+
+// Comm implements decode.Names: read afresh, as a process may rename
+// itself (prctl PR_SET_NAME) at any time.
+func (n *procNames) Comm(pid int) (string, bool) {
+	if !n.pids {
+		return "", false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return "", false
+	}
+	// strace 6.1 keeps what comes before the first newline (the kernel
+	// ends the file with one; a name may hold more).
+	comm, _, _ := strings.Cut(string(b), "\n")
+	if n.last == nil {
+		n.last = map[int]string{}
+	}
+	n.last[pid] = comm
+	return comm, true
+}
+
+// FdPath implements decode.Names.
+func (n *procNames) FdPath(fd int) (string, bool) {
+	if !n.fds {
+		return "", false
+	}
+	path, err := os.Readlink("/proc/" + strconv.Itoa(n.tid) + "/fd/" + strconv.Itoa(fd))
+	return path, err == nil
+}
+
+// prefixComm names a line's process for the text writer's -Y prefix.
+func (n *procNames) prefixComm(tid int) (string, bool) {
+	comm, ok := n.Comm(tid)
+	if !ok {
+		comm, ok = n.last[tid]
+	}
+	return decode.Quote(comm), ok
+}
+
+// decodeConfig is p.cfg with the -Y/-y annotations for thread tid.
+func (g *glue) decodeConfig(cfg decode.Config, tid int) decode.Config {
+	if g.names != nil {
+		g.names.tid = tid
+		cfg.Names = g.names
+	}
+	return cfg
 }
 
 func newGlue(w output.Writer, signals map[int]bool, structured bool) *glue {
@@ -104,7 +162,7 @@ func (g *glue) event(p *printer, ev *ptrace.Event) {
 		per, _ := personality(ev.Arch)
 		c := p.sets[ev.Arch][ev.Nr]
 		out.Kind, out.Syscall = output.CallEntry, c.String()
-		out.EntryText = decode.Entry(c, per, ev.Args)
+		out.EntryText = decode.EntryWith(c, per, ev.Args, g.decodeConfig(p.cfg, ev.Tid))
 		if g.structured {
 			out.Args = args(decode.Values(c, per, ev.Args, 0, false, nil))
 		}
@@ -116,9 +174,10 @@ func (g *glue) event(p *printer, ev *ptrace.Event) {
 			rval = int64(int32(rval))
 		}
 		out.Kind, out.Syscall = output.CallExit, c.String()
-		out.EntryText = decode.Entry(c, per, ev.Args)
+		cfg := g.decodeConfig(p.cfg, ev.Tid)
+		out.EntryText = decode.EntryWith(c, per, ev.Args, cfg)
 		out.RetText, out.IsErr = decode.Return(rval)
-		out.ExitText = decode.Exit(c, per, ev.Args, rval, ev.Mem, p.cfg)
+		out.ExitText = decode.Exit(c, per, ev.Args, rval, ev.Mem, cfg)
 		out.Return = rval
 		if out.IsErr {
 			out.Return, out.Errno = -1, int(-rval)
@@ -140,7 +199,7 @@ func (g *glue) event(p *printer, ev *ptrace.Event) {
 			break
 		}
 		if si, err := decode.ParseSiginfo(ev.Siginfo, syscalls.AMD64); err == nil {
-			out.SigInfoText = si.String()
+			out.SigInfoText = si.Format(g.decodeConfig(p.cfg, ev.Tid).Names)
 			if g.structured {
 				out.SigInfo = si.Fields()
 			}
@@ -175,6 +234,9 @@ func (g *glue) event(p *printer, ev *ptrace.Event) {
 		return
 	}
 	g.w.Print(out)
+	if g.names != nil && (ev.Kind == ptrace.Exited || ev.Kind == ptrace.Killed || ev.Kind == ptrace.Detached) {
+		delete(g.names.last, ev.Tid) // its last line is printed
+	}
 }
 
 func args(vs []decode.ArgValue) []output.Arg {

@@ -195,3 +195,35 @@ func fmtSscanf(s string, sec, us *int64) (int, error) {
 }
 
 func strconvParse(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
+
+// TestDecodeNames: -Y and -y annotate exactly the pids and pidfds strace
+// 6.1 annotates, with hostile names escaped as strace escapes them.
+// Pids and addresses differ between the two runs and are masked.
+func TestDecodeNames(t *testing.T) {
+	fix := fixture(t, "names")
+	mask := regexp.MustCompile(`0x[0-9a-f]+|[0-9]+`)
+	traces := map[string]string{}
+	for _, tr := range []tracer{{"strace", stracePath, nil}, {"waittrace", "", nil}} {
+		bin := tr.use(t)
+		dir := workDir(t)
+		out := filepath.Join(dir, "trace.out")
+		ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+		cmd := command(t, ctx, asSelf.prepare(t), dir, nil, bin, "-Y", "-y", "-o", out, "-e", traceFilter, fix)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", tr.name, err, stderr.Bytes())
+		}
+		b, _ := os.ReadFile(out)
+		traces[tr.name] = mask.ReplaceAllString(string(b), "N")
+	}
+	want, got := traces["strace"], traces["waittrace"]
+	if !strings.Contains(want, `<a\N[Nm\"b>`) {
+		t.Errorf("strace's trace lacks the escaped name; the fixture is off:\n%s", want)
+	}
+	if got != want {
+		t.Errorf("-Y -y differ from strace's (-strace +waittrace):\n%s", lineDiff(want, got))
+	}
+}

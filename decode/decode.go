@@ -27,17 +27,24 @@ type Memory interface {
 // Config holds the output options that change how calls are decoded.
 type Config struct {
 	Verbose bool // -v: print structures (rusage) in full
+	// Names, if set, annotates pids and pidfds (-Y, -y).
+	Names Names
 }
 
 // Entry returns the argument text strace prints at syscall entry, without
 // the name and "(": e.g. "-1, " for wait4, "P_PID, 4419, " for waitid.
 func Entry(c syscalls.Call, p syscalls.Personality, args [6]uint64) string {
+	return EntryWith(c, p, args, Config{})
+}
+
+// EntryWith is Entry with cfg's annotations (-Y, -y) of pids and pidfds.
+func EntryWith(c syscalls.Call, p syscalls.Personality, args [6]uint64, cfg Config) string {
 	var b strings.Builder
 	for i, a := range c.Args() {
 		if a.AtExit {
 			break
 		}
-		b.WriteString(formatScalar(a.Kind, argValue(p, args[i])))
+		b.WriteString(formatScalar(a.Kind, argValue(p, args[i]), argValue(p, args[0]), cfg.Names))
 		b.WriteString(", ")
 	}
 	return b.String()
@@ -62,7 +69,7 @@ func Exit(c syscalls.Call, p syscalls.Personality, args [6]uint64, rval int64, m
 		}
 		v := argValue(p, args[i])
 		if !a.Kind.Pointer() {
-			parts = append(parts, formatScalar(a.Kind, v))
+			parts = append(parts, formatScalar(a.Kind, v, argValue(p, args[0]), cfg.Names))
 			continue
 		}
 		parts = append(parts, formatPointer(a, p, v, a.When.Decoded(rval, isErr), mem, cfg))
@@ -79,8 +86,21 @@ func argValue(p syscalls.Personality, v uint64) uint64 {
 	return v
 }
 
-func formatScalar(k syscalls.ArgKind, v uint64) string {
+// formatScalar prints a scalar argument; arg0 is the call's first argument
+// (waitid's idtype, which says what its id is), names annotates (-Y, -y).
+func formatScalar(k syscalls.ArgKind, v, arg0 uint64, names Names) string {
 	switch k {
+	case syscalls.KindPid:
+		return pidText(names, int(int32(v)))
+	case syscalls.KindWaitID:
+		// strace 6.1 annotates P_PID's pid and P_PIDFD's fd, not P_PGID.
+		switch uint32(arg0) {
+		case pPID:
+			return pidText(names, int(int32(v)))
+		case pPIDFD:
+			return fdText(names, int(int32(v)))
+		}
+		return strconv.Itoa(int(int32(v)))
 	case syscalls.KindIDType:
 		return IDType(v).String()
 	case syscalls.KindWaitOptions:
@@ -124,7 +144,7 @@ func formatPointer(a syscalls.Arg, p syscalls.Personality, addr uint64, decode b
 		if err != nil {
 			return Addr(addr)
 		}
-		return si.String()
+		return si.Format(cfg.Names)
 	default:
 		ru, err := ParseRusage(buf, p)
 		if err != nil {

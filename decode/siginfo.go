@@ -128,7 +128,10 @@ func ParseSiginfo(b []byte, p syscalls.Personality) (Siginfo, error) {
 // si_code=CLD_EXITED, si_pid=4601, si_uid=0, si_status=22, si_utime=0,
 // si_stime=0}". A zero si_signo (waitid found no child under WNOHANG)
 // prints "{}".
-func (s Siginfo) String() string {
+func (s Siginfo) String() string { return s.Format(nil) }
+
+// Format is String with the sender's pid annotated by names (-Y).
+func (s Siginfo) Format(names Names) string {
 	if s.Signo == 0 {
 		return "{}"
 	}
@@ -145,7 +148,7 @@ func (s Siginfo) String() string {
 	if s.Code <= 0 { // sent by a process (SI_FROMUSER)
 		switch s.Code {
 		case siUser, siTkill:
-			s.source(&f)
+			s.source(&f, names)
 		case siTimer:
 			f.add("si_timerid", hex(uint64(uint32(s.TimerID))))
 			f.add("si_overrun", strconv.Itoa(int(s.Overrun)))
@@ -153,7 +156,7 @@ func (s Siginfo) String() string {
 		case siSigio:
 			s.poll(&f)
 		default:
-			s.source(&f)
+			s.source(&f, names)
 			if s.Value != 0 {
 				s.sigval(&f)
 			}
@@ -162,7 +165,7 @@ func (s Siginfo) String() string {
 	}
 	switch s.Signo {
 	case sigCHLD:
-		s.source(&f)
+		s.source(&f, names)
 		if s.Code == cldExited {
 			f.add("si_status", strconv.Itoa(int(s.Status)))
 		} else {
@@ -197,7 +200,7 @@ func (s Siginfo) String() string {
 		f.add("si_arch", auditArch(s.Arch))
 	default:
 		if s.Pid != 0 || s.Uid != 0 {
-			s.source(&f)
+			s.source(&f, names)
 		}
 		if s.Value != 0 {
 			s.sigval(&f)
@@ -207,8 +210,8 @@ func (s Siginfo) String() string {
 }
 
 // source prints the sender: si_pid and si_uid.
-func (s Siginfo) source(f *fields) {
-	f.add("si_pid", strconv.Itoa(int(s.Pid)))
+func (s Siginfo) source(f *fields, names Names) {
+	f.add("si_pid", pidText(names, int(s.Pid)))
 	f.add("si_uid", uid(s.Uid))
 }
 

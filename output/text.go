@@ -23,6 +23,10 @@ type TextConfig struct {
 	Follow bool
 	// Color the call names, return values, errors, signals and exits.
 	Color bool
+	// Comm, if set, names the process of each line's pid prefix (-Y):
+	// "[pid  4373<sleep>] ", or "4373<sleep> " to a file. It returns the
+	// name already escaped.
+	Comm func(tid int) (string, bool)
 }
 
 // Text prints a trace as strace does: a call's entry half is printed at once
@@ -85,9 +89,17 @@ func (t *Text) leader(tid int) {
 		t.open = 0
 	}
 	t.col = 0
+	comm, named := "", false
+	if t.cfg.Comm != nil && (t.pidPrefix || (t.nprocs > 1 && !t.cfg.ToFile)) {
+		comm, named = t.cfg.Comm(tid)
+	}
 	switch {
+	case t.pidPrefix && named:
+		t.printf("%d<%s> ", tid, comm) // strace 6.1 drops the padding here
 	case t.pidPrefix:
 		t.printf("%-5d ", tid)
+	case t.nprocs > 1 && !t.cfg.ToFile && named:
+		t.printf("[pid %5d<%s>] ", tid, comm)
 	case t.nprocs > 1 && !t.cfg.ToFile:
 		t.printf("[pid %5d] ", tid)
 	}

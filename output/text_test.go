@@ -568,3 +568,28 @@ func TestTextWriteError(t *testing.T) {
 		t.Errorf("%d writes after a failure, want none after the first", fw.n-1)
 	}
 }
+
+// TestTextCommPrefix: with -Y the pid prefix names the process, as strace
+// 6.1 prints it: "[pid   363<y>] " on a terminal, "368<y> " (no padding)
+// to a file with -f.
+func TestTextCommPrefix(t *testing.T) {
+	comm := func(tid int) (string, bool) { return map[int]string{363: "y", 364: `kid\33[1m`}[tid], tid != 0 }
+	for _, tc := range []struct {
+		toFile bool
+		want   string
+	}{
+		{false, "[pid   363<y>] wait4(-1,  <unfinished ...>\n[pid   364<kid\\33[1m>] +++ exited with 3 +++\n"},
+		{true, "363<y> wait4(-1,  <unfinished ...>\n364<kid\\33[1m> +++ exited with 3 +++\n"},
+	} {
+		var out bytes.Buffer
+		tx := NewText(TextConfig{Out: &out, ToFile: tc.toFile, Follow: true, Comm: comm})
+		tx.Start(1)
+		tx.NewTracee(363, 0, false)
+		tx.NewTracee(364, 0, false)
+		tx.Enter(363, "wait4", "-1, ")
+		tx.Exited(364, 3)
+		if out.String() != tc.want {
+			t.Errorf("toFile=%v:\n got %q\nwant %q", tc.toFile, out.String(), tc.want)
+		}
+	}
+}

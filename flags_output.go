@@ -340,7 +340,7 @@ func credential(name string) (*ptrace.Credential, error) {
 func generate(c *cli.Context, w io.Writer) (bool, error) {
 	switch {
 	case c.Bool("generate-man"):
-		man, err := c.App.ToMan()
+		man, err := c.App.ToManWithSection(1)
 		if err != nil {
 			return true, err
 		}

@@ -344,6 +344,10 @@ func generate(c *cli.Context, w io.Writer) (bool, error) {
 		if err != nil {
 			return true, err
 		}
+		// urfave spells multi-letter flags with two dashes; strace's -ff,
+		// -tt and -ttt have one (both parse).
+		man = strings.NewReplacer("--ttt", "-ttt", "--tt]", "-tt]", "--tt\\fP", "-tt\\fP",
+			"--ff]", "-ff]", "--ff\\fP", "-ff\\fP").Replace(man)
 		_, err = io.WriteString(w, man)
 		return true, err
 	case c.String("generate-completion") != "":

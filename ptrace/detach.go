@@ -102,11 +102,8 @@ func (t *Tracer) detachWhere(pick func(*tracee) bool) {
 			t.gone(tr, ws)
 		case ws.Stopped():
 			delete(leaving, tid)
-			var sig unix.Signal
+			sig := pendingSignal(ws)
 			event := ptraceEventOf(ws)
-			if event == 0 && ws.StopSignal() != unix.SIGTRAP|0x80 {
-				sig = ws.StopSignal() // a signal-delivery-stop: keep the signal
-			}
 			if event == unix.PTRACE_EVENT_FORK || event == unix.PTRACE_EVENT_VFORK || event == unix.PTRACE_EVENT_CLONE {
 				if msg, err := unix.PtraceGetEventMsg(tid); err == nil && t.tracees[int(msg)] == nil {
 					if c := t.newChild(int(msg), tr); pick(c) {
@@ -168,4 +165,14 @@ func (t *Tracer) detachAt(tr *tracee, sig unix.Signal) {
 	}
 	t.ev = Event{Kind: Detached, Tid: tr.tid, Time: time.Now()}
 	t.emit(&t.ev)
+}
+
+// pendingSignal is the signal a tracee stopped with ws was about to get (a
+// signal-delivery-stop), to hand back when detaching there; 0 for the
+// other stops.
+func pendingSignal(ws unix.WaitStatus) unix.Signal {
+	if ptraceEventOf(ws) == 0 && ws.StopSignal() != unix.SIGTRAP|0x80 {
+		return ws.StopSignal()
+	}
+	return 0
 }

@@ -264,11 +264,7 @@ func (t *Tracer) handleStop(tid int, ws unix.WaitStatus) {
 		// detach it, keeping a signal it was about to get.
 		delete(t.abandoned, tid)
 		if ws.Stopped() {
-			var sig unix.Signal
-			if ptraceEventOf(ws) == 0 && ws.StopSignal() != unix.SIGTRAP|0x80 {
-				sig = ws.StopSignal()
-			}
-			_, _, _ = unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_DETACH, uintptr(tid), 0, uintptr(sig), 0, 0)
+			_, _, _ = unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_DETACH, uintptr(tid), 0, uintptr(pendingSignal(ws)), 0, 0)
 		}
 		return
 	}

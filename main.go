@@ -325,6 +325,7 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 		}
 	}()
 
+	quietSIGCHLD()
 	res, err := tracer.Run(spec)
 	for _, e := range res.AttachErrors {
 		fmt.Fprintf(stderr, "waittrace: %v\n", e)

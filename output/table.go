@@ -5,6 +5,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/waittrace/waittrace/decode"
 )
 
 // Table writes Tracee's table view: one aligned row per completed call and
@@ -41,7 +43,7 @@ func (t *Table) event(ev *Event, ret, name, args string) {
 	if ev.Proc.Uid >= 0 {
 		uid = strconv.Itoa(ev.Proc.Uid)
 	}
-	t.row(FormatTime(WallClockUs, ev.Time), uid, EscapeComm(ev.Proc.Comm),
+	t.row(FormatTime(WallClockUs, ev.Time), uid, decode.Quote(ev.Proc.Comm),
 		strconv.Itoa(ev.Proc.Pid), strconv.Itoa(ev.Proc.Tid), ret, name, args)
 }
 
@@ -121,49 +123,12 @@ func (t *Table) Print(ev *Event) {
 	}
 }
 
-// EscapeComm escapes a process name as strace does inside "<...>" (-Y):
-// '"' and '\' get a backslash, non-printable bytes become \n, \t, ... or
-// octal escapes.
-func EscapeComm(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\f':
-			b.WriteString(`\f`)
-		case '\v':
-			b.WriteString(`\v`)
-		default:
-			if c < ' ' || c >= 0x7f {
-				// Three digits when a digit follows, as strace does.
-				if i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '7' {
-					fmt.Fprintf(&b, `\%03o`, c)
-				} else {
-					fmt.Fprintf(&b, `\%o`, c)
-				}
-				continue
-			}
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
 // EscapeArgv prints a command line as strace prints strings: each argument
 // quoted and escaped, separated by spaces.
 func EscapeArgv(argv []string) string {
 	parts := make([]string, len(argv))
 	for i, a := range argv {
-		parts[i] = `"` + EscapeComm(a) + `"`
+		parts[i] = `"` + decode.Quote(a) + `"`
 	}
 	return strings.Join(parts, " ")
 }

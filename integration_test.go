@@ -380,6 +380,31 @@ func requireI386(t *testing.T, bin string) {
 	}
 }
 
+// returnPad finds the padding strace puts before a call's "= " so that
+// it starts at column 40 (or one space after a longer call).
+var returnPad = regexp.MustCompile(`^(.*?\S)( +)= `)
+
+// masked replaces re's matches with repl in every line of trace, for
+// comparing traces whose pids or addresses differ. A masked number can
+// change the line's width, and so the padding before "= " (two runs'
+// pids can have different digit counts, e.g. 998 and 1003); that padding
+// is checked on the raw line, then squeezed to one space.
+func masked(t *testing.T, trace string, re *regexp.Regexp, repl string) string {
+	t.Helper()
+	lines := strings.SplitAfter(trace, "\n")
+	for i, l := range lines {
+		if m := returnPad.FindStringSubmatchIndex(l); m != nil {
+			lead, pad := m[3], m[5]-m[4]
+			if want := max(1, 40-lead); pad != want {
+				t.Errorf("%d spaces before \"= \", want %d: %q", pad, want, l)
+			}
+			l = l[:m[3]] + " " + l[m[5]:]
+		}
+		lines[i] = re.ReplaceAllString(l, repl)
+	}
+	return strings.Join(lines, "")
+}
+
 // lineDiff renders a minimal line diff of want and got: "-" lines only
 // in want, "+" lines only in got, " " common lines.
 func lineDiff(want, got string) string {

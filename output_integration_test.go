@@ -54,7 +54,7 @@ func normalizedLines(t *testing.T, prefix string) ([]string, int) {
 			if strings.HasPrefix(l, "[pid") {
 				t.Errorf("%s: -ff line with a pid prefix: %q", f, l)
 			}
-			lines = append(lines, numbers.ReplaceAllString(l, "N"))
+			lines = append(lines, masked(t, l, numbers, "N"))
 		}
 	}
 	sort.Strings(lines)
@@ -102,7 +102,7 @@ func TestOutputIntegration(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				out[i] = numbers.ReplaceAllString(string(b), "N")
+				out[i] = masked(t, string(b), numbers, "N")
 			}
 			if out[0] != out[1] {
 				t.Errorf("%v differs from strace:\n%s", flags, lineDiff(out[0], out[1]))
@@ -217,7 +217,7 @@ func TestDecodeNames(t *testing.T) {
 			t.Fatalf("%s: %v\n%s", tr.name, err, stderr.Bytes())
 		}
 		b, _ := os.ReadFile(out)
-		traces[tr.name] = mask.ReplaceAllString(string(b), "N")
+		traces[tr.name] = masked(t, string(b), mask, "N")
 	}
 	want, got := traces["strace"], traces["waittrace"]
 	if !strings.Contains(want, `<a\N[Nm\"b>`) {

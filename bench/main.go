@@ -45,6 +45,8 @@ func main() {
 	strace := flag.String("strace", "strace", "strace binary")
 	load := flag.String("load", "testdata/bin/load", "load program (testdata/bench/load.c)")
 	rounds := flag.Int("rounds", 5, "alternating repetitions")
+	only := flag.String("only", "abcd", "scenarios to run, by letter")
+	noRSS := flag.Bool("no-rss", false, "skip the peak RSS measurement")
 	flag.Parse()
 
 	wt := func(extra ...string) []string {
@@ -98,7 +100,10 @@ func main() {
 	if !haveStrace {
 		fmt.Println("(strace not found: its columns are left out)")
 	}
-	for _, sc := range scenarios {
+	for i, sc := range scenarios {
+		if !strings.ContainsRune(*only, rune('a'+i)) {
+			continue
+		}
 		times := map[string][]time.Duration{}
 		for r := 0; r < *rounds; r++ {
 			for _, v := range sc.variants {
@@ -126,8 +131,10 @@ func main() {
 			fmt.Println()
 		}
 	}
-	fmt.Println()
-	rss(*waittrace, *strace, *load, haveStrace)
+	if !*noRSS {
+		fmt.Println()
+		rss(*waittrace, *strace, *load, haveStrace)
+	}
 }
 
 // run runs the load under v once and returns the time the load measured

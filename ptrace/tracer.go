@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -82,8 +83,10 @@ type Tracer struct {
 	result   Result
 	noInfo   bool
 	noVM     bool
-	ev       Event
-	siginfo  [128]byte
+	// spin: poll for stops before blocking (see spinFor).
+	spin    bool
+	ev      Event
+	siginfo [128]byte
 
 	// abandoned: tracees detachWhere gave up waiting for (hardening).
 	abandoned map[int]bool
@@ -165,6 +168,15 @@ func (t *Tracer) interrupted() (unix.Signal, int) {
 func (t *Tracer) Run(spec Spec) (Result, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	// The loop blocks in wait4 holding its P. With a single P (one allowed
+	// CPU), Go's sysmon takes that P back after 20µs of every wait and keeps
+	// polling every 20µs: on one CPU that steals time from the tracees at
+	// each stop. A second, idle P leaves sysmon asleep.
+	if runtime.GOMAXPROCS(0) < 2 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	}
+	var cpus unix.CPUSet
+	t.spin = unix.SchedGetaffinity(0, &cpus) == nil && cpus.Count() > 1
 
 	for _, pid := range spec.Pids {
 		if err := t.attach(pid); err != nil {
@@ -229,10 +241,49 @@ func (t *Tracer) announce(tr *tracee, threads int) {
 	t.emit(&t.ev)
 }
 
+// yieldEvery is how often the stop loop gives up its P, below sysmon's
+// 10ms preemption limit.
+const yieldEvery = 5 * time.Millisecond
+
+// spinFor is how long the loop polls for the next stop before it blocks
+// in wait4. A stop usually follows a resume within microseconds (the next
+// system call, the signal after a call's exit), while waking a thread
+// blocked on another, idle CPU takes tens of microseconds, and each stop
+// costs two such wake-ups: polling removes the tracer's. It is only done
+// with a second CPU to poll on, and costs at most this much CPU per stop.
+const spinFor = 50 * time.Microsecond
+
+// poll waits for a stop without blocking for up to spinFor, and returns 0
+// if none came or on an error (ECHILD), which the blocking wait4 reports.
+func poll(ws *unix.WaitStatus) int {
+	start := time.Now()
+	for {
+		// Raw: the scheduler need not know about calls that never block.
+		r, _, e := unix.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(ws)), unix.WALL|unix.WNOHANG, 0, 0, 0)
+		switch {
+		case e != 0:
+			return 0
+		case r != 0:
+			return int(r)
+		case time.Since(start) > spinFor:
+			return 0
+		}
+	}
+}
+
 // loop waits for stops and handles them until no tracee is left.
 func (t *Tracer) loop() error {
 	handled := 0
+	yielded := time.Now()
 	for len(t.tracees) > 0 {
+		// Go's sysmon treats a goroutine that has not been rescheduled for
+		// 10ms as a hog: it preempts it, takes its P from the next blocking
+		// wait4, and then polls every 20µs for a while, at every such
+		// wait. A voluntary yield now and then is far cheaper.
+		if time.Since(yielded) > yieldEvery {
+			runtime.Gosched()
+			yielded = time.Now()
+		}
 		if sig, n := t.interrupted(); n > handled {
 			handled = n
 			if t.stopTracing(sig, n) {
@@ -243,7 +294,14 @@ func (t *Tracer) loop() error {
 			}
 		}
 		var ws unix.WaitStatus
-		tid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
+		var tid int
+		var err error
+		if t.spin {
+			tid = poll(&ws)
+		}
+		if tid == 0 {
+			tid, err = unix.Wait4(-1, &ws, unix.WALL, nil)
+		}
 		if err == unix.EINTR {
 			continue
 		}

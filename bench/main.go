@@ -18,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // traceArg is the wait-family selection both tracers get.
@@ -45,7 +47,7 @@ func main() {
 	strace := flag.String("strace", "strace", "strace binary")
 	load := flag.String("load", "testdata/bin/load", "load program (testdata/bench/load.c)")
 	rounds := flag.Int("rounds", 5, "alternating repetitions")
-	only := flag.String("only", "abcd", "scenarios to run, by letter")
+	only := flag.String("only", "abcde", "scenarios to run, by letter")
 	noRSS := flag.Bool("no-rss", false, "skip the peak RSS measurement")
 	flag.Parse()
 
@@ -62,6 +64,23 @@ func main() {
 		}
 		return nil
 	}
+	// pinned runs each variant under taskset on the first CPU this
+	// program may use; without taskset it leaves the scenario out.
+	pinned := func(vs []variant) []variant {
+		var cpus unix.CPUSet
+		if _, err := exec.LookPath("taskset"); err != nil || unix.SchedGetaffinity(0, &cpus) != nil {
+			return nil
+		}
+		cpu := 0
+		for !cpus.IsSet(cpu) {
+			cpu++
+		}
+		pin := []string{"taskset", "-c", strconv.Itoa(cpu)}
+		for i := range vs {
+			vs[i].argv = append(append([]string{}, pin...), vs[i].argv...)
+		}
+		return vs
+	}
 	floor := variant{name: "filter alone", argv: []string{*waittrace, "--seccomp-floor", "-e", traceArg}}
 	scenarios := []scenario{
 		{
@@ -69,6 +88,13 @@ func main() {
 			load: []string{*load, "syscalls", "1000000", "100"},
 			variants: append([]variant{{name: "untraced"}, floor, {name: "waittrace", argv: wt()}},
 				stracing(variant{name: "strace --seccomp-bpf", argv: st("--seccomp-bpf")})...),
+			base: "untraced", floor: "filter alone",
+		},
+		{
+			name: "(e) = (a) on one CPU: tracer and load share it, so no stop waits for an idle CPU to wake",
+			load: []string{*load, "syscalls", "1000000", "100"},
+			variants: pinned(append([]variant{{name: "untraced"}, floor, {name: "waittrace", argv: wt()}},
+				stracing(variant{name: "strace --seccomp-bpf", argv: st("--seccomp-bpf")})...)),
 			base: "untraced", floor: "filter alone",
 		},
 		{
@@ -100,8 +126,11 @@ func main() {
 	if !haveStrace {
 		fmt.Println("(strace not found: its columns are left out)")
 	}
-	for i, sc := range scenarios {
-		if !strings.ContainsRune(*only, rune('a'+i)) {
+	for _, sc := range scenarios {
+		if !strings.ContainsRune(*only, rune(sc.name[1])) {
+			continue
+		}
+		if len(sc.variants) == 0 {
 			continue
 		}
 		times := map[string][]time.Duration{}

@@ -36,10 +36,11 @@ demo: build
 
 # Benchmarks against strace on testdata/bench/load.c: ratios from
 # alternating rounds in one run (see README, Performance).
+BENCH_ROUNDS ?= 11
 bench: build
 	@mkdir -p testdata/bin
 	cc -O2 -Wall -o testdata/bin/load testdata/bench/load.c
-	$(GO) run ./bench -waittrace ./waittrace -load testdata/bin/load
+	$(GO) run ./bench -waittrace ./waittrace -load testdata/bin/load -rounds $(BENCH_ROUNDS)
 	$(GO) test -run '^$$' -bench . -benchmem ./decode/ ./ptrace/
 
 # The man page and completions are generated from the flag definitions.

@@ -40,6 +40,7 @@ BENCH_ROUNDS ?= 11
 bench: build
 	@mkdir -p testdata/bin
 	cc -O2 -Wall -o testdata/bin/load testdata/bench/load.c
+	cc -O2 -Wall -o testdata/bin/mintrace testdata/bench/mintrace.c
 	$(GO) run ./bench -waittrace ./waittrace -load testdata/bin/load -rounds $(BENCH_ROUNDS)
 	$(GO) test -run '^$$' -bench . -benchmem ./decode/ ./ptrace/
 

@@ -46,6 +46,7 @@ func main() {
 	waittrace := flag.String("waittrace", "./waittrace", "waittrace binary")
 	strace := flag.String("strace", "strace", "strace binary")
 	load := flag.String("load", "testdata/bin/load", "load program (testdata/bench/load.c)")
+	mintrace := flag.String("mintrace", "testdata/bin/mintrace", "minimal ptrace loop (testdata/bench/mintrace.c), a reference")
 	rounds := flag.Int("rounds", 5, "alternating repetitions")
 	only := flag.String("only", "abcde", "scenarios to run, by letter")
 	noRSS := flag.Bool("no-rss", false, "skip the peak RSS measurement")
@@ -81,20 +82,28 @@ func main() {
 		}
 		return vs
 	}
+	// minimal: the least a filter-based ptrace tracer does per stop, a
+	// reference for (a) and (e) when it was built.
+	minimal := func() []variant {
+		if _, err := os.Stat(*mintrace); err != nil {
+			return nil
+		}
+		return []variant{{name: "minimal ptrace loop (C)", argv: []string{*mintrace}}}
+	}
 	floor := variant{name: "filter alone", argv: []string{*waittrace, "--seccomp-floor", "-e", traceArg}}
 	scenarios := []scenario{
 		{
 			name: "(a) 1,000,000 getppid + 100 children reaped by wait4",
 			load: []string{*load, "syscalls", "1000000", "100"},
-			variants: append([]variant{{name: "untraced"}, floor, {name: "waittrace", argv: wt()}},
-				stracing(variant{name: "strace --seccomp-bpf", argv: st("--seccomp-bpf")})...),
+			variants: append(append([]variant{{name: "untraced"}, floor}, minimal()...), append([]variant{{name: "waittrace", argv: wt()}},
+				stracing(variant{name: "strace --seccomp-bpf", argv: st("--seccomp-bpf")})...)...),
 			base: "untraced", floor: "filter alone",
 		},
 		{
 			name: "(e) = (a) on one CPU: tracer and load share it, so no stop waits for an idle CPU to wake",
 			load: []string{*load, "syscalls", "1000000", "100"},
-			variants: pinned(append([]variant{{name: "untraced"}, floor, {name: "waittrace", argv: wt()}},
-				stracing(variant{name: "strace --seccomp-bpf", argv: st("--seccomp-bpf")})...)),
+			variants: pinned(append(append([]variant{{name: "untraced"}, floor}, minimal()...), append([]variant{{name: "waittrace", argv: wt()}},
+				stracing(variant{name: "strace --seccomp-bpf", argv: st("--seccomp-bpf")})...)...)),
 			base: "untraced", floor: "filter alone",
 		},
 		{

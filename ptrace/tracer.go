@@ -172,11 +172,13 @@ func (t *Tracer) Run(spec Spec) (Result, error) {
 	// CPU), Go's sysmon takes that P back after 20µs of every wait and keeps
 	// polling every 20µs: on one CPU that steals time from the tracees at
 	// each stop. A second, idle P leaves sysmon asleep.
-	if runtime.GOMAXPROCS(0) < 2 {
+	// Go's default GOMAXPROCS counts the CPUs this process may use, by
+	// affinity and by cgroup CPU limit: polling (spinFor) needs two.
+	procs := runtime.GOMAXPROCS(0)
+	t.spin = procs > 1
+	if procs < 2 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	}
-	var cpus unix.CPUSet
-	t.spin = unix.SchedGetaffinity(0, &cpus) == nil && cpus.Count() > 1
 
 	for _, pid := range spec.Pids {
 		if err := t.attach(pid); err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -75,9 +76,13 @@ type mode struct {
 	name string
 	// seccomp: with the seccomp filter instead of PTRACE_SYSCALL.
 	seccomp bool
+	// oneCPU: with GOMAXPROCS 1, as with one usable CPU: the loop blocks
+	// in wait4 at once instead of polling first.
+	oneCPU bool
 }
 
-var modes = []mode{{"ptrace-syscall", false}, {"seccomp", true}}
+var modes = []mode{{"ptrace-syscall", false, false}, {"seccomp", true, false},
+	{"ptrace-syscall-one-cpu", false, true}, {"seccomp-one-cpu", true, true}}
 
 // options returns o set up for mode m.
 func (m mode) options(o Options) Options {
@@ -99,7 +104,12 @@ func (m mode) check(t *testing.T, res Result) {
 // forModes runs f as a subtest in each mode.
 func forModes(t *testing.T, f func(t *testing.T, m mode)) {
 	for _, m := range modes {
-		t.Run(m.name, func(t *testing.T) { f(t, m) })
+		t.Run(m.name, func(t *testing.T) {
+			if m.oneCPU {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+			}
+			f(t, m)
+		})
 	}
 }
 
@@ -209,6 +219,7 @@ func run(t *testing.T, tr *Tracer, spec Spec, d time.Duration) Result {
 		err error
 	}
 	done := make(chan out, 1)
+	polls := runtime.GOMAXPROCS(0) > 1
 	go func() {
 		res, err := tr.Run(spec)
 		done <- out{res, err}
@@ -217,6 +228,9 @@ func run(t *testing.T, tr *Tracer, spec Spec, d time.Duration) Result {
 	case o := <-done:
 		if o.err != nil {
 			t.Fatalf("Run: %v", o.err)
+		}
+		if tr.spin != polls {
+			t.Errorf("polling for stops: %v, want %v with GOMAXPROCS %d", tr.spin, polls, runtime.GOMAXPROCS(0))
 		}
 		return o.res
 	case <-time.After(d):

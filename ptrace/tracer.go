@@ -168,12 +168,12 @@ func (t *Tracer) interrupted() (unix.Signal, int) {
 func (t *Tracer) Run(spec Spec) (Result, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	// The loop blocks in wait4 holding its P. With a single P (one allowed
-	// CPU), Go's sysmon takes that P back after 20µs of every wait and keeps
-	// polling every 20µs: on one CPU that steals time from the tracees at
-	// each stop. A second, idle P leaves sysmon asleep.
-	// Go's default GOMAXPROCS counts the CPUs this process may use, by
-	// affinity and by cgroup CPU limit: polling (spinFor) needs two.
+	// Go's default GOMAXPROCS counts the CPUs this process may use (by
+	// affinity and cgroup CPU limit): polling for stops (spinFor) needs two.
+	// And the loop blocks in wait4 holding its P: with a single P, Go's
+	// sysmon takes that P back after 20µs of every wait and then polls every
+	// 20µs, time taken from the tracees on one CPU. A second, idle P leaves
+	// sysmon asleep.
 	procs := runtime.GOMAXPROCS(0)
 	t.spin = procs > 1
 	if procs < 2 {

@@ -301,6 +301,7 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 			fmt.Fprintf(stderr, "waittrace: the kernel refused the seccomp filter (%v): stopping at every system call instead\n", err)
 		},
 	}, p.handle)
+	rh.setKick(tracer.Kick)
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGPIPE)

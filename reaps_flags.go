@@ -65,6 +65,43 @@ type reapHooks struct {
 	alertExit int
 	out       io.Writer
 	text      *output.Text
+	// kick wakes the engine for a Tick event; timer calls it when the
+	// next zombie alert is due, should no traced process do anything
+	// before then. Both nil until the tracer exists.
+	kick  func()
+	timer *time.Timer
+	due   time.Time
+}
+
+// setKick arms zombie-alert deadlines with kick (Tracer.Kick).
+func (h *reapHooks) setKick(kick func()) {
+	if h != nil {
+		h.kick = kick
+	}
+}
+
+// rearm sets the timer to the tracker's next deadline, if it moved.
+func (h *reapHooks) rearm() {
+	if h.kick == nil {
+		return
+	}
+	next, ok := h.tracker.NextAlert()
+	if !ok {
+		if h.timer != nil && !h.due.IsZero() {
+			h.timer.Stop()
+			h.due = time.Time{}
+		}
+		return
+	}
+	if next.Equal(h.due) {
+		return
+	}
+	h.due = next
+	if h.timer == nil {
+		h.timer = time.AfterFunc(time.Until(next), h.kick)
+		return
+	}
+	h.timer.Reset(time.Until(next))
 }
 
 // newReapHooks reads the flags; out is where the trace goes and text its
@@ -122,12 +159,16 @@ func (h *reapHooks) alert(a reaps.Alert) {
 	}
 }
 
-// tick checks the zombie deadlines before an event is printed.
+// tick checks the zombie deadlines before an event is printed, and at a
+// Tick event (which prints nothing else).
 func (h *reapHooks) tick(ev *ptrace.Event) {
 	if h == nil || ev.Time.IsZero() {
 		return
 	}
 	h.tracker.Tick(ev.Time)
+	if ev.Kind == ptrace.Tick {
+		h.rearm()
+	}
 }
 
 // observe gives the tracker an event once it was printed.
@@ -141,12 +182,16 @@ func (h *reapHooks) observe(p *printer, ev *ptrace.Event) {
 		w = decodeWait(p.sets[ev.Arch][ev.Nr], per, ev.Args, ev.Rval, ev.Mem)
 	}
 	h.tracker.Observe(ev, w)
+	h.rearm()
 }
 
 // finish settles the trace and writes the summary and the report after it.
 func (h *reapHooks) finish() error {
 	if h == nil {
 		return nil
+	}
+	if h.timer != nil {
+		h.timer.Stop()
 	}
 	h.tracker.Finish(time.Now())
 	if h.summary {

@@ -235,6 +235,19 @@ func TestReapsZombieAlertExit(t *testing.T) {
 	}
 }
 
+// TestReapsZombieAlertOnTime: the zombie alert fires when its deadline
+// passes, not at the next traced event: the fixture makes no wait call
+// (and so, under the seccomp filter, never stops) while it watches the
+// trace file for the alert, for up to 10 seconds.
+func TestReapsZombieAlertOnTime(t *testing.T) {
+	bin := reapsFixture(t, "zombie")
+	r := waittraceReaps(t, []string{"-f", "--alert=zombie", "--zombie-after=100ms"}, bin, "10000", "trace.out")
+	v := ints(t, r.stdout)
+	if v["seen"] != 1 {
+		t.Errorf("the fixture did not see the zombie alert while it waited (seen=%d):\n%s", v["seen"], r.trace)
+	}
+}
+
 func TestReapsCoreDump(t *testing.T) {
 	bin := reapsFixture(t, "coredump")
 	r := waittraceReaps(t, []string{"-f", "--reaps", "--alert=coredump,signaled"}, bin)

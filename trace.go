@@ -81,6 +81,9 @@ func (p *printer) handle(ev *ptrace.Event) {
 	}
 	defer p.checkOutput()
 	p.reaps.tick(ev)
+	if ev.Kind == ptrace.Tick {
+		return
+	}
 	defer p.reaps.observe(p, ev)
 	p.out.event(p, ev)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -528,4 +529,44 @@ func TestAttachErrors(t *testing.T) {
 			t.Errorf("victim's TracerPid is now %q", tp)
 		}
 	})
+}
+
+// TestKickSendsTick: Kick reaches the handler, on the engine's thread,
+// while the only tracee is blocked opening a FIFO; the handler's answer to
+// the Tick (writing to the FIFO) is what lets the tracee finish.
+func TestKickSendsTick(t *testing.T) { forModes(t, testKickSendsTick) }
+
+func testKickSendsTick(t *testing.T, m mode) {
+	fifo := filepath.Join(t.TempDir(), "go")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var w *os.File
+	defer func() {
+		if w != nil {
+			w.Close()
+		}
+	}()
+	var r recorder
+	r.hook = func(ev *Event) {
+		if ev.Kind == Tick && w == nil {
+			// O_RDWR does not block; kept open, so that the line waits
+			// in the pipe for a reader that opens it later.
+			var err error
+			if w, err = os.OpenFile(fifo, os.O_RDWR, 0); err == nil {
+				_, _ = w.WriteString("go\n")
+			}
+		}
+	}
+	tr := New(m.options(Options{Trace: waitCalls}), r.handle)
+	kicked := time.AfterFunc(100*time.Millisecond, tr.Kick)
+	defer kicked.Stop()
+	res := run(t, tr, Spec{Path: "/bin/sh", Argv: []string{"sh", "-c", "read x < " + fifo}}, 20*time.Second)
+	m.check(t, res)
+	if !res.Reaped || !res.Status.Exited() || res.Status.ExitStatus() != 0 {
+		t.Fatalf("result: Reaped=%v Status=%#x; want sh reaped with exit status 0", res.Reaped, uint32(res.Status))
+	}
+	if n := len(r.find(func(e rec) bool { return e.Kind == Tick })); n != 1 {
+		t.Errorf("%d Tick events for one Kick; events:\n%s", n, r.dump())
+	}
 }

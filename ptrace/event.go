@@ -35,6 +35,9 @@ const (
 	Superseded
 	// Exec: the tracee completed an execve; Argv is the new command line.
 	Exec
+	// Tick: nothing happened to a tracee (Tid is 0); Kick asked for the
+	// handler to run at Time, on the engine's thread.
+	Tick
 )
 
 // Origin says how a tracee came to be traced.

@@ -159,6 +159,8 @@ func (r rec) String() string {
 		return fmt.Sprintf("[%d] detached", r.Tid)
 	case Superseded:
 		return fmt.Sprintf("[%d] superseded %d", r.Tid, r.Former)
+	case Tick:
+		return "tick"
 	}
 	return fmt.Sprintf("[%d] kind %d", r.Tid, r.Kind)
 }

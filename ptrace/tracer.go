@@ -94,6 +94,7 @@ type Tracer struct {
 	mu         sync.Mutex
 	interrupt  unix.Signal
 	interrupts int
+	kicks      int
 }
 
 // tracee is the engine's state for one traced thread.
@@ -157,10 +158,22 @@ func (t *Tracer) Interrupt(sig unix.Signal) {
 	_, _ = startWaker()
 }
 
-func (t *Tracer) interrupted() (unix.Signal, int) {
+// Kick makes the engine send a Tick event soon, from its own thread, even
+// while every tracee is quiet: a timer's way to reach the handler (the
+// zombie alert's deadline). It is safe from any goroutine.
+func (t *Tracer) Kick() {
+	t.mu.Lock()
+	t.kicks++
+	t.mu.Unlock()
+	_, _ = startWaker()
+}
+
+// pending returns the first interrupting signal, and how many Interrupt
+// and Kick calls there were so far.
+func (t *Tracer) pending() (sig unix.Signal, interrupts, kicks int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.interrupt, t.interrupts
+	return t.interrupt, t.interrupts, t.kicks
 }
 
 // Run launches and attaches as spec says and traces until no tracee is left
@@ -275,7 +288,7 @@ func poll(ws *unix.WaitStatus) int {
 
 // loop waits for stops and handles them until no tracee is left.
 func (t *Tracer) loop() error {
-	handled := 0
+	handled, ticked := 0, 0
 	yielded := time.Now()
 	for len(t.tracees) > 0 {
 		// Go's sysmon treats a goroutine that has not been rescheduled for
@@ -286,7 +299,13 @@ func (t *Tracer) loop() error {
 			runtime.Gosched()
 			yielded = time.Now()
 		}
-		if sig, n := t.interrupted(); n > handled {
+		sig, n, kicks := t.pending()
+		if kicks > ticked {
+			ticked = kicks
+			t.ev = Event{Kind: Tick, Time: time.Now()}
+			t.emit(&t.ev)
+		}
+		if n > handled {
 			handled = n
 			if t.stopTracing(sig, n) {
 				return nil

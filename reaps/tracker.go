@@ -405,26 +405,54 @@ func (t *Tracker) callRow(name string, pers int) *callStats {
 }
 
 // Tick fires the zombie alerts due at now. Observe calls it for every
-// event; the alert therefore fires at the first traced event after the
-// deadline, or at Finish.
+// event, and a caller with a timer calls it at NextAlert, so that an alert
+// fires on time even when no traced process does anything.
 func (t *Tracker) Tick(now time.Time) {
 	if !t.opt.Alerts["zombie"] {
 		return
 	}
 	for _, pid := range t.order {
 		c := t.procs[pid]
-		if c.fate != Alive || !c.dead() || c.fired["zombie"] || c.orphanedBy != 0 {
-			continue
-		}
-		parent := t.procs[c.parent]
-		if parent == nil || parent.dead() || parent.detached || parent.fate != Alive {
-			continue
-		}
-		if age := now.Sub(c.exitTime); age >= t.opt.ZombieAfter {
-			t.fire("zombie", c, "%d (%s) unreaped by %d (%s) for %.1fs",
-				c.pid, c.comm(), parent.pid, parent.comm(), age.Seconds())
+		if parent := t.zombieWatch(c); parent != nil {
+			if age := now.Sub(c.exitTime); age >= t.opt.ZombieAfter {
+				t.fire("zombie", c, "%d (%s) unreaped by %d (%s) for %.1fs",
+					c.pid, c.comm(), parent.pid, parent.comm(), age.Seconds())
+			}
 		}
 	}
+}
+
+// NextAlert returns when the next zombie alert is due, as things stand,
+// and false when none is pending.
+func (t *Tracker) NextAlert() (time.Time, bool) {
+	var next time.Time
+	if !t.opt.Alerts["zombie"] {
+		return next, false
+	}
+	for _, pid := range t.order {
+		c := t.procs[pid]
+		if t.zombieWatch(c) == nil {
+			continue
+		}
+		if due := c.exitTime.Add(t.opt.ZombieAfter); next.IsZero() || due.Before(next) {
+			next = due
+		}
+	}
+	return next, !next.IsZero()
+}
+
+// zombieWatch returns c's parent if c is a zombie whose zombie alert may
+// still fire: dead, not collected, not yet alerted, and its parent traced
+// and alive. Otherwise nil. The caller checks that the alert is on.
+func (t *Tracker) zombieWatch(c *proc) *proc {
+	if c.fate != Alive || !c.dead() || c.fired["zombie"] || c.orphanedBy != 0 {
+		return nil
+	}
+	parent := t.procs[c.parent]
+	if parent == nil || parent.dead() || parent.detached || parent.fate != Alive {
+		return nil
+	}
+	return parent
 }
 
 // Finish ends the trace at now: it checks the deadlines a last time and

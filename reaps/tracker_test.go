@@ -258,6 +258,43 @@ func TestAlertsFireOnceAndOnlyWhenEnabled(t *testing.T) {
 	}
 }
 
+// TestNextAlert: the earliest pending zombie deadline, gone once the
+// alert fired or the child was reaped, and none with the alert off.
+func TestNextAlert(t *testing.T) {
+	var fired []string
+	opt := Options{Alerts: map[string]bool{"zombie": true}, ZombieAfter: at(100),
+		OnAlert: func(a Alert) { fired = append(fired, FormatAlert(a)) }}
+	tr := New(opt)
+	observe := func(s step) {
+		ev := s.ev
+		ev.Time = t0.Add(s.at)
+		tr.Observe(&ev, s.w)
+	}
+	for _, s := range seq(launched(0, 100, "sh"), forked(1, 101, 100, "a"), forked(2, 102, 100, "b"),
+		exited(10, 102, 0), exited(30, 101, 0)) {
+		observe(s)
+	}
+	if next, ok := tr.NextAlert(); !ok || !next.Equal(t0.Add(at(110))) {
+		t.Fatalf("NextAlert = %v, %v; want t0+110ms (102 exited at 10ms)", next.Sub(t0), ok)
+	}
+	tr.Tick(t0.Add(at(110)))
+	if len(fired) != 1 || !strings.Contains(fired[0], "zombie: 102 ") {
+		t.Fatalf("Tick at the deadline fired %q; want 102's alert", fired)
+	}
+	if next, ok := tr.NextAlert(); !ok || !next.Equal(t0.Add(at(130))) {
+		t.Fatalf("NextAlert = %v, %v; want t0+130ms (101 exited at 30ms)", next.Sub(t0), ok)
+	}
+	for _, s := range call(120, 1, 100, Wait{Target: 101, Child: 101, State: Collected}) {
+		observe(s)
+	}
+	if next, ok := tr.NextAlert(); ok {
+		t.Errorf("NextAlert = %v after 101 was reaped; want none", next.Sub(t0))
+	}
+	if _, ok := New(Options{ZombieAfter: at(100)}).NextAlert(); ok {
+		t.Error("NextAlert with the zombie alert off; want none")
+	}
+}
+
 func TestLatencyStats(t *testing.T) {
 	steps := seq(launched(0, 100, "p"))
 	for i, lat := range []int{3, 1, 2, 10} {

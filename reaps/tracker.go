@@ -152,16 +152,20 @@ type callStats struct {
 
 // Tracker follows the processes of one trace.
 type Tracker struct {
-	opt    Options
-	procs  map[int]*proc
-	order  []int       // pids in order of first sight
-	thread map[int]int // tid -> pid
-	entry  map[int]time.Time
-	stats  map[int]*reaperStats
-	calls  []*callStats
-	alerts []Alert
-	end    time.Time
-	done   bool
+	opt   Options
+	procs map[int]*proc
+	order []int // pids in order of first sight
+	// zombies are the processes, in order of death, whose zombie alert
+	// may still fire; Tick and NextAlert drop the others as they go, so
+	// that neither walks every process of a long trace at every event.
+	zombies []*proc
+	thread  map[int]int // tid -> pid
+	entry   map[int]time.Time
+	stats   map[int]*reaperStats
+	calls   []*callStats
+	alerts  []Alert
+	end     time.Time
+	done    bool
 }
 
 // New returns a Tracker.
@@ -240,6 +244,9 @@ func (t *Tracker) Observe(ev *ptrace.Event, w *Wait) {
 		}
 		p := t.procOf(pid)
 		p.exitTime = ev.Time
+		if t.opt.Alerts["zombie"] {
+			t.zombies = append(t.zombies, p)
+		}
 		if ev.Kind == ptrace.Exited {
 			p.exited, p.status = true, ev.Status
 		} else {
@@ -408,16 +415,11 @@ func (t *Tracker) callRow(name string, pers int) *callStats {
 // event, and a caller with a timer calls it at NextAlert, so that an alert
 // fires on time even when no traced process does anything.
 func (t *Tracker) Tick(now time.Time) {
-	if !t.opt.Alerts["zombie"] {
-		return
-	}
-	for _, pid := range t.order {
-		c := t.procs[pid]
-		if parent := t.zombieWatch(c); parent != nil {
-			if age := now.Sub(c.exitTime); age >= t.opt.ZombieAfter {
-				t.fire("zombie", c, "%d (%s) unreaped by %d (%s) for %.1fs",
-					c.pid, c.comm(), parent.pid, parent.comm(), age.Seconds())
-			}
+	for _, c := range t.watchZombies() {
+		if age := now.Sub(c.exitTime); age >= t.opt.ZombieAfter {
+			parent := t.procs[c.parent]
+			t.fire("zombie", c, "%d (%s) unreaped by %d (%s) for %.1fs",
+				c.pid, c.comm(), parent.pid, parent.comm(), age.Seconds())
 		}
 	}
 }
@@ -426,14 +428,7 @@ func (t *Tracker) Tick(now time.Time) {
 // and false when none is pending.
 func (t *Tracker) NextAlert() (time.Time, bool) {
 	var next time.Time
-	if !t.opt.Alerts["zombie"] {
-		return next, false
-	}
-	for _, pid := range t.order {
-		c := t.procs[pid]
-		if t.zombieWatch(c) == nil {
-			continue
-		}
+	for _, c := range t.watchZombies() {
 		if due := c.exitTime.Add(t.opt.ZombieAfter); next.IsZero() || due.Before(next) {
 			next = due
 		}
@@ -441,18 +436,23 @@ func (t *Tracker) NextAlert() (time.Time, bool) {
 	return next, !next.IsZero()
 }
 
-// zombieWatch returns c's parent if c is a zombie whose zombie alert may
-// still fire: dead, not collected, not yet alerted, and its parent traced
-// and alive. Otherwise nil. The caller checks that the alert is on.
-func (t *Tracker) zombieWatch(c *proc) *proc {
-	if c.fate != Alive || !c.dead() || c.fired["zombie"] || c.orphanedBy != 0 {
-		return nil
+// watchZombies drops from t.zombies the processes whose zombie alert can
+// no longer fire and returns the rest: dead, not collected, not yet
+// alerted, with a traced parent that is alive. Each of these conditions,
+// once false, stays false.
+func (t *Tracker) watchZombies() []*proc {
+	keep := t.zombies[:0]
+	for _, c := range t.zombies {
+		parent := t.procs[c.parent]
+		if c.fate != Alive || c.fired["zombie"] || c.orphanedBy != 0 ||
+			parent == nil || parent.dead() || parent.detached || parent.fate != Alive {
+			continue
+		}
+		keep = append(keep, c)
 	}
-	parent := t.procs[c.parent]
-	if parent == nil || parent.dead() || parent.detached || parent.fate != Alive {
-		return nil
-	}
-	return parent
+	clear(t.zombies[len(keep):])
+	t.zombies = keep
+	return keep
 }
 
 // Finish ends the trace at now: it checks the deadlines a last time and

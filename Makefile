@@ -42,7 +42,7 @@ bench: build
 	cc -O2 -Wall -o testdata/bin/load testdata/bench/load.c
 	cc -O2 -Wall -o testdata/bin/mintrace testdata/bench/mintrace.c
 	$(GO) run ./bench -waittrace ./waittrace -load testdata/bin/load -rounds $(BENCH_ROUNDS)
-	$(GO) test -run '^$$' -bench . -benchmem ./decode/ ./ptrace/
+	$(GO) test -run '^$$' -bench . -benchmem ./decode/ ./ptrace/ ./reaps/
 
 # The man page and completions are generated from the flag definitions.
 man: build

@@ -105,6 +105,9 @@ const (
 
 type proc struct {
 	pid, parent int
+	// listed: in t.kids[listedUnder] (stale entries are skipped there).
+	listed      bool
+	listedUnder int
 	argv        []string
 	threads     []int
 	origin      ptrace.Origin
@@ -155,6 +158,8 @@ type Tracker struct {
 	opt   Options
 	procs map[int]*proc
 	order []int // pids in order of first sight
+	// kids are the pids whose parent is the key, in order of first sight.
+	kids map[int][]int
 	// zombies are the processes, in order of death, whose zombie alert
 	// may still fire; Tick and NextAlert drop the others as they go, so
 	// that neither walks every process of a long trace at every event.
@@ -176,6 +181,7 @@ func New(opt Options) *Tracker {
 	return &Tracker{
 		opt:    opt,
 		procs:  make(map[int]*proc),
+		kids:   make(map[int][]int),
 		thread: make(map[int]int),
 		entry:  make(map[int]time.Time),
 		stats:  make(map[int]*reaperStats),
@@ -223,6 +229,10 @@ func (t *Tracker) Observe(ev *ptrace.Event, w *Wait) {
 		}
 		p := t.procOf(pid)
 		p.parent, p.origin, p.start = ev.Parent, ev.Origin, ev.Time
+		if !p.listed || p.listedUnder != p.parent {
+			t.kids[p.parent] = append(t.kids[p.parent], pid)
+			p.listed, p.listedUnder = true, p.parent
+		}
 		if len(ev.Argv) > 0 {
 			p.argv = slices.Clone(ev.Argv)
 		}
@@ -290,7 +300,7 @@ func (t *Tracker) ended(p *proc) {
 	}
 	// Its children: living ones are orphaned (reparented to a subreaper
 	// or init); dead, uncollected ones lose their status to the new parent.
-	for _, pid := range t.order {
+	for _, pid := range t.kids[p.pid] {
 		c := t.procs[pid]
 		if c.parent != p.pid || c == p {
 			continue
@@ -386,7 +396,7 @@ func (t *Tracker) echild(pid int, w *Wait, now time.Time) {
 		caller = t.procOf(pid)
 	}
 	t.fire("echild", caller, "%s in %d (%s) found no child (waiting for %s): ECHILD", w.Call, pid, name, what)
-	for _, cpid := range t.order {
+	for _, cpid := range t.kids[pid] {
 		c := t.procs[cpid]
 		if c.parent != pid || !c.dead() || c.fate != Alive || c.orphanedBy != 0 {
 			continue

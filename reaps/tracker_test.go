@@ -381,3 +381,27 @@ func TestEscape(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTrackerLongTrace: a supervisor forks, and reaps, one child after
+// another, with every alert on; b.N children in all. The cost per child
+// must not grow with the number of processes seen before.
+func BenchmarkTrackerLongTrace(b *testing.B) {
+	tr := New(Options{Alerts: all, ZombieAfter: time.Second, Follow: true, OnAlert: func(Alert) {}})
+	observe := func(s step) {
+		ev := s.ev
+		ev.Time = t0.Add(s.at)
+		tr.Observe(&ev, s.w)
+	}
+	observe(launched(0, 1, "init"))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		pid := 2 + i
+		observe(forked(i, pid, 1, "job"))
+		observe(exited(i, pid, 0))
+		for _, s := range call(i, 0, 1, Wait{Any: true, Child: pid, State: Collected}) {
+			observe(s)
+		}
+		tr.NextAlert()
+	}
+}

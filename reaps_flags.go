@@ -70,8 +70,16 @@ type reapHooks struct {
 	// before then. Both nil until the tracer exists.
 	kick  func()
 	timer *time.Timer
-	due   time.Time
+	due   time.Time // when timer goes off; zero if it is not armed
+	// floor: no kick before then. Kicks are kickEvery apart at least, so
+	// that many zombies due one after another cost a few wake-ups (each
+	// starts a process), not one each.
+	floor time.Time
 }
+
+// kickEvery is the least time between two kicks of the engine; alerts
+// print their age to a tenth of a second.
+const kickEvery = 100 * time.Millisecond
 
 // setKick arms zombie-alert deadlines with kick (Tracer.Kick).
 func (h *reapHooks) setKick(kick func()) {
@@ -85,13 +93,20 @@ func (h *reapHooks) rearm() {
 	if h.kick == nil {
 		return
 	}
+	if !h.due.IsZero() && !h.due.After(time.Now()) {
+		// The timer went off (or is about to).
+		h.floor, h.due = h.due.Add(kickEvery), time.Time{}
+	}
 	next, ok := h.tracker.NextAlert()
 	if !ok {
-		if h.timer != nil && !h.due.IsZero() {
+		if !h.due.IsZero() {
 			h.timer.Stop()
 			h.due = time.Time{}
 		}
 		return
+	}
+	if next.Before(h.floor) {
+		next = h.floor
 	}
 	if next.Equal(h.due) {
 		return

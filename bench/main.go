@@ -69,7 +69,7 @@ func main() {
 	// program may use; without taskset it leaves the scenario out.
 	pinned := func(vs []variant) []variant {
 		var cpus unix.CPUSet
-		if _, err := exec.LookPath("taskset"); err != nil || unix.SchedGetaffinity(0, &cpus) != nil {
+		if _, err := exec.LookPath("taskset"); err != nil || unix.SchedGetaffinity(0, &cpus) != nil || cpus.Count() == 0 {
 			return nil
 		}
 		cpu := 0
@@ -91,20 +91,24 @@ func main() {
 		return []variant{{name: "minimal ptrace loop (C)", argv: []string{*mintrace}}}
 	}
 	floor := variant{name: "filter alone", argv: []string{*waittrace, "--seccomp-floor", "-e", traceArg}}
+	// fastPath: the variants of (a) and (e).
+	fastPath := func() []variant {
+		vs := append([]variant{{name: "untraced"}, floor}, minimal()...)
+		vs = append(vs, variant{name: "waittrace", argv: wt()})
+		return append(vs, stracing(variant{name: "strace --seccomp-bpf", argv: st("--seccomp-bpf")})...)
+	}
 	scenarios := []scenario{
 		{
-			name: "(a) 1,000,000 getppid + 100 children reaped by wait4",
-			load: []string{*load, "syscalls", "1000000", "100"},
-			variants: append(append([]variant{{name: "untraced"}, floor}, minimal()...), append([]variant{{name: "waittrace", argv: wt()}},
-				stracing(variant{name: "strace --seccomp-bpf", argv: st("--seccomp-bpf")})...)...),
-			base: "untraced", floor: "filter alone",
+			name:     "(a) 1,000,000 getppid + 100 children reaped by wait4",
+			load:     []string{*load, "syscalls", "1000000", "100"},
+			variants: fastPath(),
+			base:     "untraced", floor: "filter alone",
 		},
 		{
-			name: "(e) = (a) on one CPU: tracer and load share it, so no stop waits for an idle CPU to wake",
-			load: []string{*load, "syscalls", "1000000", "100"},
-			variants: pinned(append(append([]variant{{name: "untraced"}, floor}, minimal()...), append([]variant{{name: "waittrace", argv: wt()}},
-				stracing(variant{name: "strace --seccomp-bpf", argv: st("--seccomp-bpf")})...)...)),
-			base: "untraced", floor: "filter alone",
+			name:     "(e) = (a) on one CPU: tracer and load share it, so no stop waits for an idle CPU to wake",
+			load:     []string{*load, "syscalls", "1000000", "100"},
+			variants: pinned(fastPath()),
+			base:     "untraced", floor: "filter alone",
 		},
 		{
 			name: "(b) 2,000 fork + exit + wait4",

@@ -11,10 +11,8 @@
 package decode
 
 import (
-	"encoding/binary"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/waittrace/waittrace/syscalls"
 )
@@ -39,42 +37,19 @@ func Entry(c syscalls.Call, p syscalls.Personality, args [6]uint64) string {
 
 // EntryWith is Entry with cfg's annotations (-Y, -y) of pids and pidfds.
 func EntryWith(c syscalls.Call, p syscalls.Personality, args [6]uint64, cfg Config) string {
-	var b strings.Builder
-	for i, a := range c.Args() {
-		if a.AtExit {
-			break
-		}
-		b.WriteString(formatScalar(a.Kind, argValue(p, args[i]), argValue(p, args[0]), cfg.Names))
-		b.WriteString(", ")
-	}
-	return b.String()
+	return Call(c, p, args, 0, false, nil, cfg).EntryText
 }
 
 // Exit returns the rest of the argument list, without the closing ")":
-// e.g. "[{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL".
+// e.g. "[{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL". It is Call's
+// ExitText.
 //
 // rval is the raw return value. For I386 it should already be sign-extended
 // from 32 bits; Exit sign-extends it again, which is harmless, so a value
 // straight from a 32-bit register is also accepted. mem may be nil, in which
 // case every pointer is printed as an address.
 func Exit(c syscalls.Call, p syscalls.Personality, args [6]uint64, rval int64, mem Memory, cfg Config) string {
-	if p == syscalls.I386 {
-		rval = int64(int32(rval))
-	}
-	_, isErr := Return(rval)
-	var parts []string
-	for i, a := range c.Args() {
-		if !a.AtExit {
-			continue
-		}
-		v := argValue(p, args[i])
-		if !a.Kind.Pointer() {
-			parts = append(parts, formatScalar(a.Kind, v, argValue(p, args[0]), cfg.Names))
-			continue
-		}
-		parts = append(parts, formatPointer(a, p, v, a.When.Decoded(rval, isErr), mem, cfg))
-	}
-	return strings.Join(parts, ", ")
+	return Call(c, p, args, rval, true, mem, cfg).ExitText
 }
 
 // argValue truncates an argument register to the tracee's word size: a
@@ -109,48 +84,6 @@ func formatScalar(k syscalls.ArgKind, v, arg0 uint64, names Names) string {
 		// Pids, pgids, pidfds and plain ints are all C ints: strace
 		// prints the low 32 bits as a signed decimal.
 		return strconv.Itoa(int(int32(v)))
-	}
-}
-
-// formatPointer prints a pointer argument: NULL, the address when the value
-// is not to be decoded or cannot be read, or the decoded object.
-func formatPointer(a syscalls.Arg, p syscalls.Personality, addr uint64, decode bool, mem Memory, cfg Config) string {
-	if addr == 0 {
-		return "NULL"
-	}
-	if !decode || mem == nil {
-		return Addr(addr)
-	}
-	var size int
-	switch a.Kind {
-	case syscalls.KindWaitStatus:
-		size = 4
-	case syscalls.KindSiginfo:
-		size = SiginfoSize(p)
-	case syscalls.KindRusage:
-		size = RusageSize(p)
-	default:
-		return Addr(addr)
-	}
-	buf := make([]byte, size)
-	if err := mem.ReadMemory(addr, buf); err != nil {
-		return Addr(addr)
-	}
-	switch a.Kind {
-	case syscalls.KindWaitStatus:
-		return WaitStatus(binary.LittleEndian.Uint32(buf)).String()
-	case syscalls.KindSiginfo:
-		si, err := ParseSiginfo(buf, p)
-		if err != nil {
-			return Addr(addr)
-		}
-		return si.Format(cfg.Names)
-	default:
-		ru, err := ParseRusage(buf, p)
-		if err != nil {
-			return Addr(addr)
-		}
-		return ru.Format(cfg.Verbose)
 	}
 }
 

@@ -1,7 +1,7 @@
 package decode
 
 import (
-	"encoding/binary"
+	"encoding/json"
 	"strings"
 
 	"github.com/waittrace/waittrace/syscalls"
@@ -140,79 +140,35 @@ func (r Rusage) Fields() RusageValue {
 	}
 }
 
-// ArgValue is one argument of a call as a structure: Value is an int64
-// (pids, ids, ints), a string (idtype), []string (options), a
-// WaitStatusValue, SiginfoValue or RusageValue, or nil. Raw is the
-// argument's register value; Addr is set for pointers.
+// ArgValue is one argument of a call, as a value and as text. Value is an
+// int64 (pids, ids, ints), a string (the idtype), WaitOptions, a
+// WaitStatus, Siginfo or Rusage (each marshals to JSON as its Fields, the
+// options as a list of names), or nil (NULL, or memory not decoded or not
+// readable). Raw is the argument's register value (the address, for
+// pointers); Text is what strace prints for it.
 type ArgValue struct {
-	Name    string
-	Type    string
-	Value   any
-	Raw     uint64
-	Pointer bool
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	Value   any    `json:"value"`
+	Raw     uint64 `json:"raw"`
+	Pointer bool   `json:"-"`
+	Text    string `json:"-"`
 }
 
-// Values decodes the arguments of c as structures. At entry (exit false)
-// only the arguments strace prints at entry are returned. Pointers are
-// read from mem under the same rules as Exit; NULL, undecoded and
-// unreadable pointers have a nil Value.
+// Values decodes the arguments of c as structures: Call's Args. At entry
+// (exit false) only the arguments strace prints at entry are returned.
 func Values(c syscalls.Call, p syscalls.Personality, args [6]uint64, rval int64, exit bool, mem Memory) []ArgValue {
-	if p == syscalls.I386 {
-		rval = int64(int32(rval))
-	}
-	_, isErr := Return(rval)
-	var out []ArgValue
-	for i, a := range c.Args() {
-		if a.AtExit && !exit {
-			break
-		}
-		v := argValue(p, args[i])
-		av := ArgValue{Name: a.Name, Type: a.Kind.String(), Raw: v, Pointer: a.Kind.Pointer()}
-		switch a.Kind {
-		case syscalls.KindIDType:
-			av.Value = IDType(v).String()
-		case syscalls.KindWaitOptions:
-			av.Value = WaitOptions(v).Names()
-		case syscalls.KindWaitStatus, syscalls.KindSiginfo, syscalls.KindRusage:
-			if v != 0 && mem != nil && a.When.Decoded(rval, isErr) {
-				av.Value = readValue(a.Kind, p, v, mem)
-			}
-		default:
-			av.Value = int64(int32(v))
-		}
-		out = append(out, av)
-	}
-	return out
+	return Call(c, p, args, rval, exit, mem, Config{}).Args
 }
 
-func readValue(k syscalls.ArgKind, p syscalls.Personality, addr uint64, mem Memory) any {
-	var size int
-	switch k {
-	case syscalls.KindWaitStatus:
-		size = 4
-	case syscalls.KindSiginfo:
-		size = SiginfoSize(p)
-	default:
-		size = RusageSize(p)
-	}
-	buf := make([]byte, size)
-	if mem.ReadMemory(addr, buf) != nil {
-		return nil
-	}
-	switch k {
-	case syscalls.KindWaitStatus:
-		return WaitStatus(binary.LittleEndian.Uint32(buf)).Fields()
-	case syscalls.KindSiginfo:
-		si, err := ParseSiginfo(buf, p)
-		if err != nil {
-			return nil
-		}
-		return si.Fields()
-	default:
-		ru, err := ParseRusage(buf, p)
-		if err != nil {
-			return nil
-		}
-		return ru.Fields()
-	}
-}
+// MarshalJSON writes the status taken apart (Fields).
+func (w WaitStatus) MarshalJSON() ([]byte, error) { return json.Marshal(w.Fields()) }
+
+// MarshalJSON writes the options as a list of names (Names).
+func (o WaitOptions) MarshalJSON() ([]byte, error) { return json.Marshal(o.Names()) }
+
+// MarshalJSON writes the siginfo's fields (Fields).
+func (s Siginfo) MarshalJSON() ([]byte, error) { return json.Marshal(s.Fields()) }
+
+// MarshalJSON writes every field of the rusage (Fields).
+func (r Rusage) MarshalJSON() ([]byte, error) { return json.Marshal(r.Fields()) }

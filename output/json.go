@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"unicode/utf8"
+
+	"github.com/waittrace/waittrace/event"
 )
 
 // JSON writes JSON Lines: one object per completed call (entry and exit
@@ -19,29 +21,33 @@ type JSON struct {
 	enc    *json.Encoder
 	out    io.Writer
 	status Status
-	calls  map[int]*Event
+	calls  map[int]*event.Event
 	err    error
 }
 
 // JSONRecord is one line of --json output.
 type JSONRecord struct {
-	Timestamp        int64  `json:"timestamp"`
-	ThreadID         int    `json:"threadId"`
-	ProcessID        int    `json:"processId"`
-	ParentProcessID  int    `json:"parentProcessId"`
-	UserID           int    `json:"userId"`
-	ProcessName      string `json:"processName"`
-	ProcessNameBytes []byte `json:"processNameBytes,omitempty"`
-	EventName        string `json:"eventName"`
-	Syscall          string `json:"syscall,omitempty"`
-	ReturnValue      *int64 `json:"returnValue,omitempty"`
-	Args             []Arg  `json:"args"`
-	Errno            int    `json:"errno,omitempty"`
-	Error            string `json:"error,omitempty"`
-	ErrorMessage     string `json:"errorMessage,omitempty"`
-	DurationNs       *int64 `json:"durationNs,omitempty"`
-	Unfinished       bool   `json:"unfinished,omitempty"`
-	Detached         bool   `json:"detached,omitempty"`
+	Timestamp        int64       `json:"timestamp"`
+	ThreadID         int         `json:"threadId"`
+	ProcessID        int         `json:"processId"`
+	ParentProcessID  int         `json:"parentProcessId"`
+	UserID           int         `json:"userId"`
+	ProcessName      string      `json:"processName"`
+	ProcessNameBytes []byte      `json:"processNameBytes,omitempty"`
+	EventName        string      `json:"eventName"`
+	Syscall          string      `json:"syscall,omitempty"`
+	ReturnValue      *int64      `json:"returnValue,omitempty"`
+	Args             []event.Arg `json:"args"`
+	Errno            int         `json:"errno,omitempty"`
+	Error            string      `json:"error,omitempty"`
+	ErrorMessage     string      `json:"errorMessage,omitempty"`
+	DurationNs       *int64      `json:"durationNs,omitempty"`
+	Unfinished       bool        `json:"unfinished,omitempty"`
+	Detached         bool        `json:"detached,omitempty"`
+	// The analysis: eventName "alert", "reaps_report" or "summary".
+	Alert   *event.Alert   `json:"alert,omitempty"`
+	Report  *event.Report  `json:"report,omitempty"`
+	Summary *event.Summary `json:"summary,omitempty"`
 }
 
 // NewJSON returns a JSON writer. status selects calls by outcome as -e
@@ -49,11 +55,8 @@ type JSONRecord struct {
 func NewJSON(out io.Writer, status Status) *JSON {
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
-	return &JSON{enc: enc, out: out, status: status, calls: make(map[int]*Event)}
+	return &JSON{enc: enc, out: out, status: status, calls: make(map[int]*event.Event)}
 }
-
-// Start implements Writer.
-func (j *JSON) Start(int) {}
 
 // Object writes v as one more line (e.g. a final report object).
 func (j *JSON) Object(v any) error {
@@ -63,7 +66,7 @@ func (j *JSON) Object(v any) error {
 	return j.err
 }
 
-// Close implements Writer: calls still blocked are written unfinished.
+// Close implements event.Sink: calls still blocked are written unfinished.
 func (j *JSON) Close() error {
 	tids := make([]int, 0, len(j.calls))
 	for tid := range j.calls {
@@ -78,11 +81,11 @@ func (j *JSON) Close() error {
 
 func (j *JSON) want(o Status) bool { return j.status == 0 || j.status.Has(o) }
 
-func record(ev *Event, name string) *JSONRecord {
+func record(ev *event.Event, name string) *JSONRecord {
 	r := &JSONRecord{
 		Timestamp: ev.Time.UnixNano(), ThreadID: ev.Proc.Tid, ProcessID: ev.Proc.Pid,
 		ParentProcessID: ev.Proc.PPid, UserID: ev.Proc.Uid, ProcessName: ev.Proc.Comm,
-		EventName: name, Args: []Arg{},
+		EventName: name, Args: []event.Arg{},
 	}
 	if !utf8.ValidString(ev.Proc.Comm) {
 		r.ProcessNameBytes = []byte(ev.Proc.Comm)
@@ -104,14 +107,14 @@ func (j *JSON) unfinished(tid int, o Status) {
 	_ = j.Object(r)
 }
 
-// Print implements Writer.
-func (j *JSON) Print(ev *Event) {
+// Record implements event.Sink.
+func (j *JSON) Record(ev *event.Event) {
 	tid := ev.Proc.Tid
 	switch ev.Kind {
-	case CallEntry:
+	case event.CallEntry:
 		j.calls[tid] = ev
 		return
-	case CallExit:
+	case event.CallExit:
 		e := j.calls[tid]
 		delete(j.calls, tid)
 		o := Successful
@@ -138,59 +141,68 @@ func (j *JSON) Print(ev *Event) {
 		r.DurationNs = &d
 		_ = j.Object(r)
 		return
-	case ProcessExited, ProcessKilled, Superseded:
+	case event.ProcessExited, event.ProcessKilled, event.Superseded:
 		j.unfinished(tid, Unfinished)
-	case Untraced:
+	case event.Untraced:
 		j.unfinished(tid, Detached)
 	}
 	var r *JSONRecord
 	switch ev.Kind {
-	case SignalDelivered:
+	case event.SignalDelivered:
 		r = record(ev, "signal")
-		r.Args = append(r.Args, Arg{Name: "signal", Type: "signal", Value: ev.Signal, Raw: uint64(ev.SigNum)})
+		r.Args = append(r.Args, event.Arg{Name: "signal", Type: "signal", Value: ev.Signal, Raw: uint64(ev.SigNum)})
 		if ev.SigInfo != nil {
-			r.Args = append(r.Args, Arg{Name: "siginfo", Type: "siginfo", Value: ev.SigInfo})
+			r.Args = append(r.Args, event.Arg{Name: "siginfo", Type: "siginfo", Value: ev.SigInfo})
 		}
-	case GroupStopped:
+	case event.GroupStopped:
 		r = record(ev, "group_stop")
-		r.Args = append(r.Args, Arg{Name: "signal", Type: "signal", Value: ev.Signal, Raw: uint64(ev.SigNum)})
-	case ProcessExited:
+		r.Args = append(r.Args, event.Arg{Name: "signal", Type: "signal", Value: ev.Signal, Raw: uint64(ev.SigNum)})
+	case event.ProcessExited:
 		r = record(ev, "exit")
-		r.Args = append(r.Args, Arg{Name: "exitCode", Type: "int", Value: ev.ExitCode, Raw: uint64(ev.ExitCode)})
-	case ProcessKilled:
+		r.Args = append(r.Args, event.Arg{Name: "exitCode", Type: "int", Value: ev.ExitCode, Raw: uint64(ev.ExitCode)})
+	case event.ProcessKilled:
 		r = record(ev, "exit")
 		r.Args = append(r.Args,
-			Arg{Name: "signal", Type: "signal", Value: ev.Signal, Raw: uint64(ev.SigNum)},
-			Arg{Name: "coreDumped", Type: "bool", Value: ev.Core})
-	case Traced:
-		name := map[Origin]string{Launched: "launch", Attached: "attach", Forked: "fork"}[ev.Origin]
+			event.Arg{Name: "signal", Type: "signal", Value: ev.Signal, Raw: uint64(ev.SigNum)},
+			event.Arg{Name: "coreDumped", Type: "bool", Value: ev.Core})
+	case event.Traced:
+		name := map[event.Origin]string{event.Launched: "launch", event.Attached: "attach", event.Forked: "fork"}[ev.Origin]
 		if name == "" {
 			name = "attach"
 		}
 		r = record(ev, name)
-		if ev.Origin == Attached {
-			r.Args = append(r.Args, Arg{Name: "threads", Type: "int", Value: ev.Threads, Raw: uint64(ev.Threads)})
+		if ev.Origin == event.Attached {
+			r.Args = append(r.Args, event.Arg{Name: "threads", Type: "int", Value: ev.Threads, Raw: uint64(ev.Threads)})
 		}
 		r.Args = appendArgv(r.Args, ev.Argv)
-	case Untraced:
+	case event.Untraced:
 		r = record(ev, "detach")
-	case Superseded:
+	case event.Superseded:
 		r = record(ev, "superseded")
-		r.Args = append(r.Args, Arg{Name: "former", Type: "pid", Value: ev.Former, Raw: uint64(ev.Former)})
-	case Executed:
+		r.Args = append(r.Args, event.Arg{Name: "former", Type: "pid", Value: ev.Former, Raw: uint64(ev.Former)})
+	case event.Executed:
 		r = record(ev, "exec")
 		r.Args = appendArgv(r.Args, ev.Argv)
+	case event.AlertFired:
+		r = record(ev, "alert")
+		r.Alert = ev.Alert
+	case event.ReportReady:
+		r = record(ev, "reaps_report")
+		r.Report = ev.Report
+	case event.SummaryReady:
+		r = record(ev, "summary")
+		r.Summary = ev.Summary
 	default:
 		return
 	}
 	_ = j.Object(r)
 }
 
-func appendArgv(args []Arg, argv []string) []Arg {
+func appendArgv(args []event.Arg, argv []string) []event.Arg {
 	if argv == nil {
 		return args
 	}
-	args = append(args, Arg{Name: "argv", Type: "string[]", Value: argv})
+	args = append(args, event.Arg{Name: "argv", Type: "string[]", Value: argv})
 	var raw [][]byte
 	bad := false
 	for _, a := range argv {
@@ -198,7 +210,7 @@ func appendArgv(args []Arg, argv []string) []Arg {
 		bad = bad || !utf8.ValidString(a)
 	}
 	if bad {
-		args = append(args, Arg{Name: "argvBytes", Type: "base64[]", Value: raw})
+		args = append(args, event.Arg{Name: "argvBytes", Type: "base64[]", Value: raw})
 	}
 	return args
 }

@@ -16,3 +16,17 @@ func (t *Text) Line(s string) {
 	t.buf.WriteByte('\n')
 	t.flush()
 }
+
+// Raw writes s, whole lines of waittrace's own (the reaps report), after
+// closing an unfinished line with " <unfinished ...>".
+func (t *Text) Raw(s string) {
+	if s == "" {
+		return
+	}
+	if t.open != 0 {
+		t.buf.WriteString(" <unfinished ...>\n")
+		t.open = 0
+	}
+	t.buf.WriteString(s)
+	t.flush()
+}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+
+	"github.com/waittrace/waittrace/event"
 )
 
 // PerThread writes one text trace per thread, to PREFIX.TID (strace's -o
@@ -21,15 +23,13 @@ type PerThread struct {
 }
 
 // NewPerThread returns a PerThread writer for files named prefix.TID.
-// opt.Out is ignored; opt.Messages still receives attach messages.
+// opt.Out receives the alerts, the summary and the report; opt.Messages
+// still receives attach messages.
 func NewPerThread(prefix string, opt TextOptions) *PerThread {
 	opt.ToFile, opt.Follow = true, false
 	return &PerThread{prefix: prefix, opt: opt, writers: map[int]*TextWriter{},
 		files: map[int]*os.File{}, seen: map[int]bool{}}
 }
-
-// Start implements Writer.
-func (p *PerThread) Start(int) {}
 
 func (p *PerThread) writer(tid int) *TextWriter {
 	if w := p.writers[tid]; w != nil {
@@ -52,18 +52,27 @@ func (p *PerThread) writer(tid int) *TextWriter {
 		p.files[tid] = f
 		opt.Out = f
 	}
+	opt.Initial = 1
 	w := NewTextWriter(opt)
-	w.Start(1)
 	p.writers[tid] = w
 	return w
 }
 
-// Print implements Writer.
-func (p *PerThread) Print(ev *Event) {
-	tid := ev.Proc.Tid
-	p.writer(tid).Print(ev)
+// Record implements event.Sink.
+func (p *PerThread) Record(ev *event.Event) {
 	switch ev.Kind {
-	case ProcessExited, ProcessKilled, Superseded, Untraced:
+	case event.AlertFired, event.SummaryReady, event.ReportReady:
+		text, err := analysisText(ev, p.opt.Color)
+		p.err = errors.Join(p.err, err)
+		if _, err := io.WriteString(p.opt.Out, text); err != nil {
+			p.err = errors.Join(p.err, err)
+		}
+		return
+	}
+	tid := ev.Proc.Tid
+	p.writer(tid).Record(ev)
+	switch ev.Kind {
+	case event.ProcessExited, event.ProcessKilled, event.Superseded, event.Untraced:
 		p.finish(tid)
 	}
 }
@@ -79,7 +88,7 @@ func (p *PerThread) finish(tid int) {
 	delete(p.files, tid)
 }
 
-// Close implements Writer.
+// Close implements event.Sink.
 func (p *PerThread) Close() error {
 	for tid := range p.writers {
 		p.finish(tid)

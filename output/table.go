@@ -3,8 +3,11 @@ package output
 import (
 	"fmt"
 	"io"
+	"path"
 	"strconv"
 	"strings"
+
+	"github.com/waittrace/waittrace/event"
 
 	"github.com/waittrace/waittrace/decode"
 )
@@ -16,21 +19,18 @@ import (
 type Table struct {
 	out    io.Writer
 	status Status
-	calls  map[int]*Event
+	calls  map[int]*event.Event
 	err    error
 }
 
 // NewTable returns a Table writer; status selects calls by outcome (0: all).
 func NewTable(out io.Writer, status Status) *Table {
-	return &Table{out: out, status: status, calls: make(map[int]*Event)}
+	t := &Table{out: out, status: status, calls: make(map[int]*event.Event)}
+	t.row("TIME", "UID", "COMM", "PID", "TID", "RET", "EVENT", "ARGS")
+	return t
 }
 
 const tableRow = "%-15s %-6s %-16s %-7s %-7s %-16s %-12s %s\n"
-
-// Start implements Writer: it prints the header.
-func (t *Table) Start(int) {
-	t.row("TIME", "UID", "COMM", "PID", "TID", "RET", "EVENT", "ARGS")
-}
 
 func (t *Table) row(cols ...any) {
 	if t.err == nil {
@@ -38,7 +38,7 @@ func (t *Table) row(cols ...any) {
 	}
 }
 
-func (t *Table) event(ev *Event, ret, name, args string) {
+func (t *Table) event(ev *event.Event, ret, name, args string) {
 	uid := "?"
 	if ev.Proc.Uid >= 0 {
 		uid = strconv.Itoa(ev.Proc.Uid)
@@ -47,7 +47,7 @@ func (t *Table) event(ev *Event, ret, name, args string) {
 		strconv.Itoa(ev.Proc.Pid), strconv.Itoa(ev.Proc.Tid), ret, name, args)
 }
 
-// Close implements Writer: calls still blocked get a row with RET "?".
+// Close implements event.Sink: calls still blocked get a row with RET "?".
 func (t *Table) Close() error {
 	for tid := range t.calls {
 		t.unfinished(tid, Unfinished)
@@ -68,13 +68,13 @@ func (t *Table) unfinished(tid int, o Status) {
 	t.event(e, "?", e.Syscall, e.EntryText+what)
 }
 
-// Print implements Writer.
-func (t *Table) Print(ev *Event) {
+// Record implements event.Sink.
+func (t *Table) Record(ev *event.Event) {
 	tid := ev.Proc.Tid
 	switch ev.Kind {
-	case CallEntry:
+	case event.CallEntry:
 		t.calls[tid] = ev
-	case CallExit:
+	case event.CallExit:
 		e := t.calls[tid]
 		delete(t.calls, tid)
 		o := Successful
@@ -95,31 +95,64 @@ func (t *Table) Print(ev *Event) {
 		row := *ev
 		row.Time = start.Time
 		t.event(&row, ret, ev.Syscall, ev.EntryText+ev.ExitText)
-	case SignalDelivered:
+	case event.SignalDelivered:
 		t.event(ev, "0", "signal", strings.TrimSpace(ev.Signal+" "+ev.SigInfoText))
-	case GroupStopped:
+	case event.GroupStopped:
 		t.event(ev, "0", "group_stop", ev.Signal)
-	case ProcessExited:
+	case event.ProcessExited:
 		t.unfinished(tid, Unfinished)
 		t.event(ev, "0", "exit", "exited with "+strconv.Itoa(ev.ExitCode))
-	case ProcessKilled:
+	case event.ProcessKilled:
 		t.unfinished(tid, Unfinished)
 		s := "killed by " + ev.Signal
 		if ev.Core {
 			s += " (core dumped)"
 		}
 		t.event(ev, "0", "exit", s)
-	case Superseded:
+	case event.Superseded:
 		t.unfinished(tid, Unfinished)
 		t.event(ev, "0", "superseded", "by execve in pid "+strconv.Itoa(ev.Former))
-	case Traced:
-		name := map[Origin]string{Launched: "launch", Attached: "attach", Forked: "fork"}[ev.Origin]
+	case event.Traced:
+		name := map[event.Origin]string{event.Launched: "launch", event.Attached: "attach", event.Forked: "fork"}[ev.Origin]
 		t.event(ev, "0", name, EscapeArgv(ev.Argv))
-	case Untraced:
+	case event.Untraced:
 		t.unfinished(tid, Detached)
 		t.event(ev, "0", "detach", "")
-	case Executed:
+	case event.Executed:
 		t.event(ev, "0", "exec", EscapeArgv(ev.Argv))
+	case event.AlertFired:
+		t.event(ev, "0", "alert", ev.Alert.Kind+": "+ev.Alert.Message)
+	case event.SummaryReady:
+		for _, r := range ev.Summary.Rows {
+			t.event(ev, strconv.Itoa(r.Errors), "summary", fmt.Sprintf("%s calls=%d errors=%d seconds=%.6f child=%d none=%d echild=%d eintr=%d restarted=%d invalid=%d",
+				r.Syscall, r.Calls, r.Errors, r.Time.Seconds(), r.Found, r.None, r.ECHILD, r.EINTR, r.Restarted, r.Invalid))
+		}
+	case event.ReportReady:
+		t.report(ev)
+	}
+}
+
+// report writes the reaps report as rows: one per traced process, in tree
+// order, with its fate (EVENT "reaped"), then one per reaper (EVENT
+// "reaper").
+func (t *Table) report(ev *event.Event) {
+	var walk func(ps []*event.ReapsOf)
+	walk = func(ps []*event.ReapsOf) {
+		for _, p := range ps {
+			row := *ev
+			row.Proc = event.Process{Tid: p.Pid, Pid: p.Pid, PPid: p.Parent, Uid: -1}
+			if len(p.Argv) > 0 {
+				row.Proc.Comm = path.Base(p.Argv[0])
+			}
+			t.event(&row, stateText(p), "reaped", fateText(p))
+			walk(p.Children)
+		}
+	}
+	walk(ev.Report.Processes)
+	for _, rp := range ev.Report.Reapers {
+		row := *ev
+		row.Proc = event.Process{Tid: rp.Pid, Pid: rp.Pid, Uid: -1, Comm: rp.Comm}
+		t.event(&row, strconv.Itoa(rp.Calls), "reaper", reaperText(rp))
 	}
 }
 

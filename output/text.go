@@ -23,6 +23,9 @@ type TextConfig struct {
 	Follow bool
 	// Color the call names, return values, errors, signals and exits.
 	Color bool
+	// Initial is the number of processes traced from the start (launched
+	// and attached): with more than one, an -o file gets "PID " prefixes.
+	Initial int
 	// Comm, if set, names the process of each line's pid prefix (-Y):
 	// "[pid  4373<sleep>] ", or "4373<sleep> " to a file. It returns the
 	// name already escaped.
@@ -63,6 +66,7 @@ func NewText(cfg TextConfig) *Text {
 	t.errc = color.New(color.FgRed, color.Bold)
 	t.sig = color.New(color.FgYellow)
 	t.exit = color.New(color.FgMagenta, color.Bold)
+	t.Start(cfg.Initial)
 	for _, c := range []*color.Color{t.name, t.ret, t.errc, t.sig, t.exit} {
 		if cfg.Color {
 			c.EnableColor()

@@ -1,8 +1,12 @@
 package output
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/waittrace/waittrace/decode"
+	"github.com/waittrace/waittrace/event"
 )
 
 // Status is a set of call outcomes for -e status=, -z and -Z.
@@ -71,6 +75,9 @@ type TextOptions struct {
 	// Status selects calls by outcome; 0 means all. Anything short of all
 	// holds each call back until its outcome is known, as strace does.
 	Status Status
+	// DecodePids (-Y) names the process of each line's pid prefix after
+	// the record's Proc.Comm.
+	DecodePids bool
 }
 
 // TextWriter feeds a Text with Events, adding strace's time prefixes,
@@ -82,10 +89,13 @@ type TextWriter struct {
 	calls map[int]*heldCall
 	// last is the thread whose line was begun last, printed or held back.
 	last int
+	// cur is the record being printed (for -Y's prefix).
+	cur *event.Event
+	err error
 }
 
 type heldCall struct {
-	entry *Event
+	entry *event.Event
 	// held: the entry was not printed (status filtering).
 	held bool
 	// cut: another thread began a line after this held entry.
@@ -99,19 +109,62 @@ func NewTextWriter(opt TextOptions) *TextWriter {
 	if opt.Status == AllStatus {
 		opt.Status = 0
 	}
-	t := NewText(opt.TextConfig)
-	t.ext.format, t.ext.relative = opt.Time, opt.Relative
-	return &TextWriter{t: t, opt: opt, calls: make(map[int]*heldCall)}
+	w := &TextWriter{opt: opt, calls: make(map[int]*heldCall)}
+	cfg := opt.TextConfig
+	if opt.DecodePids {
+		cfg.Comm = w.comm
+	}
+	w.t = NewText(cfg)
+	w.t.ext.format, w.t.ext.relative = opt.Time, opt.Relative
+	return w
 }
 
-// Start implements Writer.
-func (w *TextWriter) Start(initial int) { w.t.Start(initial) }
+// comm names tid in a line's prefix (-Y): the name the session read for
+// the record being printed, escaped.
+func (w *TextWriter) comm(tid int) (string, bool) {
+	if w.cur == nil || w.cur.Proc.Tid != tid || w.cur.Proc.Comm == "" {
+		return "", false
+	}
+	return decode.Quote(w.cur.Proc.Comm), true
+}
 
-// Close implements Writer.
+// Close implements event.Sink.
 func (w *TextWriter) Close() error {
 	w.t.flush()
-	return w.t.Err()
+	return w.Err()
 }
+
+// analysis prints the alerts, summary and report of the analysis among
+// the trace lines: an alert closes an unfinished line first, to be resumed
+// later. They are ours, not the tracee's: escaped when they were made.
+func (w *TextWriter) analysis(ev *event.Event) {
+	if ev.Kind == event.AlertFired {
+		w.t.Line(AlertText(ev.Alert))
+		return
+	}
+	text, err := analysisText(ev, w.opt.Color)
+	w.err = errors.Join(w.err, err)
+	w.t.Raw(text)
+}
+
+// analysisText is an analysis record as text: an alert's line, the
+// summary's tables or the report.
+func analysisText(ev *event.Event, colored bool) (string, error) {
+	var b strings.Builder
+	var err error
+	switch ev.Kind {
+	case event.AlertFired:
+		b.WriteString(AlertText(ev.Alert) + "\n")
+	case event.SummaryReady:
+		err = WriteSummary(&b, ev.Summary)
+	case event.ReportReady:
+		err = WriteReport(&b, ev.Report, colored)
+	}
+	return b.String(), err
+}
+
+// AlertText is the line of an alert: "!!! ALERT zombie: ... !!!".
+func AlertText(a *event.Alert) string { return "!!! ALERT " + a.Kind + ": " + a.Message + " !!!" }
 
 // Text returns the underlying Text.
 func (w *TextWriter) Text() *Text { return w.t }
@@ -137,20 +190,21 @@ func (w *TextWriter) release(hc *heldCall) {
 	hc.held = false
 }
 
-// Print implements Writer.
-func (w *TextWriter) Print(ev *Event) {
+// Record implements event.Sink.
+func (w *TextWriter) Record(ev *event.Event) {
 	t := w.t
 	t.ext.now = ev.Time
 	tid := ev.Proc.Tid
+	w.cur = ev
 	filtering := w.opt.Status != 0
 	switch ev.Kind {
-	case CallEntry:
+	case event.CallEntry:
 		w.begin(tid)
 		w.calls[tid] = &heldCall{entry: ev, held: filtering, nprocs: t.nprocs}
 		if !filtering {
 			t.Enter(tid, ev.Syscall, ev.EntryText)
 		}
-	case CallExit:
+	case event.CallExit:
 		hc := w.calls[tid]
 		delete(w.calls, tid)
 		if w.opt.Durations && hc != nil {
@@ -183,28 +237,30 @@ func (w *TextWriter) Print(ev *Event) {
 			}
 			t.Exit(tid, ev.Syscall, ev.ExitText, ev.RetText, ev.IsErr)
 		}
-	case SignalDelivered:
+	case event.SignalDelivered:
 		w.begin(tid)
 		t.Signal(tid, ev.Signal, ev.SigInfoText)
-	case GroupStopped:
+	case event.GroupStopped:
 		w.begin(tid)
 		t.GroupStop(tid, ev.Signal)
-	case ProcessExited, ProcessKilled, Superseded:
+	case event.ProcessExited, event.ProcessKilled, event.Superseded:
 		w.ended(tid, Unfinished)
 		w.begin(tid)
 		switch ev.Kind {
-		case ProcessExited:
+		case event.ProcessExited:
 			t.Exited(tid, ev.ExitCode)
-		case ProcessKilled:
+		case event.ProcessKilled:
 			t.Killed(tid, ev.Signal, ev.Core)
 		default:
 			t.Superseded(tid, ev.Former)
 		}
-	case Traced:
+	case event.Traced:
 		t.NewTracee(tid, ev.Threads, ev.Announce)
-	case Untraced:
+	case event.Untraced:
 		w.ended(tid, Detached)
 		t.Detached(tid, ev.Announce)
+	case event.AlertFired, event.SummaryReady, event.ReportReady:
+		w.analysis(ev)
 	}
 }
 
@@ -221,4 +277,9 @@ func (w *TextWriter) ended(tid int, o Status) {
 }
 
 // Err returns the first write error.
-func (w *TextWriter) Err() error { return w.t.Err() }
+func (w *TextWriter) Err() error {
+	if err := w.t.Err(); err != nil {
+		return err
+	}
+	return w.err
+}

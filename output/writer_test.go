@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/waittrace/waittrace/event"
+
 	"github.com/waittrace/waittrace/decode"
 )
 
@@ -17,36 +19,35 @@ var t0 = time.Date(2026, 3, 4, 14, 3, 37, 687817000, time.UTC)
 func at(us int) time.Time { return t0.Add(time.Duration(us) * time.Microsecond) }
 
 // script is a parent (100) blocking in wait4 while its child (101) exits.
-func script() []*Event {
-	p, c := Process{Tid: 100, Pid: 100, PPid: 1, Uid: 0, Comm: "sh"}, Process{Tid: 101, Pid: 101, PPid: 100, Uid: 0, Comm: "x\"y\n\xff"}
-	return []*Event{
-		{Kind: Traced, Time: at(0), Proc: p, Origin: Launched, Argv: []string{"sh"}},
-		{Kind: Traced, Time: at(1), Proc: c, Origin: Forked, Argv: []string{"a\xffb"}},
-		{Kind: CallEntry, Time: at(10), Proc: p, Syscall: "wait4", EntryText: "101, "},
-		{Kind: ProcessExited, Time: at(100010), Proc: c, ExitCode: 3},
-		{Kind: CallExit, Time: at(100133), Proc: p, Syscall: "wait4", EntryText: "101, ",
+func script() []*event.Event {
+	p, c := event.Process{Tid: 100, Pid: 100, PPid: 1, Uid: 0, Comm: "sh"}, event.Process{Tid: 101, Pid: 101, PPid: 100, Uid: 0, Comm: "x\"y\n\xff"}
+	return []*event.Event{
+		{Kind: event.Traced, Time: at(0), Proc: p, Origin: event.Launched, Argv: []string{"sh"}},
+		{Kind: event.Traced, Time: at(1), Proc: c, Origin: event.Forked, Argv: []string{"a\xffb"}},
+		{Kind: event.CallEntry, Time: at(10), Proc: p, Syscall: "wait4", EntryText: "101, "},
+		{Kind: event.ProcessExited, Time: at(100010), Proc: c, ExitCode: 3},
+		{Kind: event.CallExit, Time: at(100133), Proc: p, Syscall: "wait4", EntryText: "101, ",
 			ExitText: "[{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL", RetText: "101", Return: 101,
-			Args: []Arg{{Name: "pid", Type: "pid", Value: int64(101), Raw: 101},
+			Args: []event.Arg{{Name: "pid", Type: "pid", Value: int64(101), Raw: 101},
 				{Name: "status", Type: "wait_status", Value: decode.WaitStatus(0x300).Fields(), Raw: 0x7ffc},
 				{Name: "options", Type: "wait_options", Value: decode.WaitOptions(0).Names()}}},
-		{Kind: CallEntry, Time: at(100200), Proc: p, Syscall: "wait4", EntryText: "-1, "},
-		{Kind: CallExit, Time: at(100250), Proc: p, Syscall: "wait4", EntryText: "-1, ",
+		{Kind: event.CallEntry, Time: at(100200), Proc: p, Syscall: "wait4", EntryText: "-1, "},
+		{Kind: event.CallExit, Time: at(100250), Proc: p, Syscall: "wait4", EntryText: "-1, ",
 			ExitText: "0x7ffc, 0, NULL", RetText: "-1 ECHILD (No child processes)", IsErr: true,
 			Return: -1, Errno: 10, ErrName: "ECHILD", ErrMsg: "No child processes"},
-		{Kind: SignalDelivered, Time: at(100300), Proc: p, Signal: "SIGUSR1", SigNum: 10, SigInfoText: "{si_signo=SIGUSR1}"},
-		{Kind: CallEntry, Time: at(100400), Proc: p, Syscall: "wait4", EntryText: "-1, "},
-		{Kind: ProcessKilled, Time: at(200400), Proc: p, Signal: "SIGKILL", SigNum: 9},
+		{Kind: event.SignalDelivered, Time: at(100300), Proc: p, Signal: "SIGUSR1", SigNum: 10, SigInfoText: "{si_signo=SIGUSR1}"},
+		{Kind: event.CallEntry, Time: at(100400), Proc: p, Syscall: "wait4", EntryText: "-1, "},
+		{Kind: event.ProcessKilled, Time: at(200400), Proc: p, Signal: "SIGKILL", SigNum: 9},
 	}
 }
 
 func runWriter(t *testing.T, opt TextOptions) string {
 	t.Helper()
 	var b bytes.Buffer
-	opt.Out = &b
+	opt.Out, opt.Initial = &b, 1
 	w := NewTextWriter(opt)
-	w.Start(1)
 	for _, ev := range script() {
-		w.Print(ev)
+		w.Record(ev)
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -171,9 +172,8 @@ func TestTimeParsedBack(t *testing.T) {
 func TestJSONDecodes(t *testing.T) {
 	var b bytes.Buffer
 	j := NewJSON(&b, 0)
-	j.Start(1)
 	for _, ev := range script() {
-		j.Print(ev)
+		j.Record(ev)
 	}
 	if err := j.Object(map[string]int{"report": 1}); err != nil {
 		t.Fatal(err)
@@ -229,9 +229,8 @@ func TestJSONDecodes(t *testing.T) {
 func TestTableAligned(t *testing.T) {
 	var b bytes.Buffer
 	w := NewTable(&b, 0)
-	w.Start(1)
 	for _, ev := range script() {
-		w.Print(ev)
+		w.Record(ev)
 	}
 	_ = w.Close()
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")

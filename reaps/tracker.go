@@ -1,11 +1,12 @@
-// Package reaps analyses who reaped whom. It consumes the engine's events
-// (and, for each wait call that returned, a small Wait the caller decodes)
-// and keeps, per traced process: how it ended, which traced wait call
+// Package reaps analyses who reaped whom. It consumes the decoded records
+// of a trace (package event) and keeps, per traced process: how it ended, which traced wait call
 // collected its status and how long after its exit, or why none did. From
 // that it fires alerts as soon as they are known, builds the end-of-trace
 // report (the process tree and per-reaper statistics) and the -c summary.
 //
-// It does no ptrace and no /proc reading: everything comes from events.
+// It does no ptrace and no /proc reading, and decodes nothing again:
+// everything comes from the records. Alerts, the report and the summary it
+// derives are records too, handed back through Options.Emit.
 package reaps
 
 import (
@@ -14,7 +15,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/waittrace/waittrace/ptrace"
+	"github.com/waittrace/waittrace/decode"
+	"github.com/waittrace/waittrace/event"
 )
 
 // Wait option bits (include/uapi/linux/wait.h).
@@ -49,7 +51,8 @@ const (
 	Unknown
 )
 
-// Wait is a wait-family call that returned, decoded by the caller.
+// Wait is what the tracker needs to know of a wait-family call that
+// returned, taken from its record (waitOf).
 type Wait struct {
 	Call        string // "wait4", "waitid", "waitpid"
 	Personality int    // index of the syscall personality (0: native, 1: 32-bit)
@@ -65,14 +68,6 @@ type Wait struct {
 	State   State
 }
 
-// Alert is one alert, fired once per kind and process.
-type Alert struct {
-	Kind    string    `json:"kind"`
-	Pid     int       `json:"pid"`
-	Message string    `json:"message"`
-	Time    time.Time `json:"time"`
-}
-
 // Alert kinds, in the order --help lists them.
 var AlertKinds = []string{"nonzero", "signaled", "coredump", "zombie", "unreaped", "echild", "lost"}
 
@@ -83,10 +78,14 @@ type Options struct {
 	// ZombieAfter is how long a child may stay unreaped while its parent
 	// is traced before the zombie alert fires (default 1s).
 	ZombieAfter time.Duration
-	// OnAlert is called for each alert as it fires.
-	OnAlert func(Alert)
+	// Emit receives the records the tracker derives: each alert as it
+	// fires (AlertFired), and at End the summary (SummaryReady, with
+	// Summary) and the report (ReportReady, with Report).
+	Emit func(*event.Event)
 	// Follow: -f was given (children are traced).
 	Follow bool
+	// Summary and Report: emit them at End.
+	Summary, Report bool
 }
 
 // Fate is how a process's exit status was disposed of.
@@ -110,7 +109,7 @@ type proc struct {
 	listedUnder int
 	argv        []string
 	threads     []int
-	origin      ptrace.Origin
+	origin      event.Origin
 	start       time.Time
 
 	exited, killed, core bool
@@ -131,7 +130,8 @@ func (p *proc) comm() string {
 	if len(p.argv) == 0 || p.argv[0] == "" {
 		return "?"
 	}
-	return escape(path.Base(p.argv[0]), 16)
+	base := path.Base(p.argv[0])
+	return decode.Quote(base[:min(len(base), 16)])
 }
 
 func (p *proc) dead() bool { return p.exited || p.killed }
@@ -142,17 +142,6 @@ type reaperStats struct {
 	latencies                                           []time.Duration
 }
 
-// callStats is one row of the -c table.
-type callStats struct {
-	name             string
-	pers             int
-	calls, errors    int
-	time             time.Duration
-	found, none      int
-	echild, eintr    int
-	restart, invalid int
-}
-
 // Tracker follows the processes of one trace.
 type Tracker struct {
 	opt   Options
@@ -161,14 +150,14 @@ type Tracker struct {
 	// kids are the pids whose parent is the key, in order of first sight.
 	kids map[int][]int
 	// zombies are the processes, in order of death, whose zombie alert
-	// may still fire; Tick and NextAlert drop the others as they go, so
+	// may still fire; Advance and Next drop the others as they go, so
 	// that neither walks every process of a long trace at every event.
 	zombies []*proc
 	thread  map[int]int // tid -> pid
 	entry   map[int]time.Time
 	stats   map[int]*reaperStats
-	calls   []*callStats
-	alerts  []Alert
+	calls   []*event.SummaryRow
+	alerts  []event.Alert
 	end     time.Time
 	done    bool
 }
@@ -206,29 +195,35 @@ func (t *Tracker) procOf(pid int) *proc {
 	return p
 }
 
-// Observe takes one engine event. w is the decoded wait call for a
-// SyscallExit event (nil otherwise, or if the call could not be decoded).
-// It checks the zombie deadlines first, as of the event's time.
-func (t *Tracker) Observe(ev *ptrace.Event, w *Wait) {
+// Record implements event.Sink: it takes one record of the trace.
+func (t *Tracker) Record(ev *event.Event) { t.observe(ev, waitOf(ev)) }
+
+// Close implements event.Sink.
+func (t *Tracker) Close() error { return nil }
+
+// observe takes one record; w is its wait call for a CallExit (nil
+// otherwise, or if the call could not be decoded). It checks the zombie
+// deadlines first, as of the record's time.
+func (t *Tracker) observe(ev *event.Event, w *Wait) {
 	if !ev.Time.IsZero() {
-		t.Tick(ev.Time)
+		t.Advance(ev.Time)
 	}
 	switch ev.Kind {
-	case ptrace.NewTracee:
-		pid := ev.Pid
+	case event.Traced:
+		tid, pid := ev.Proc.Tid, ev.Proc.Pid
 		if pid == 0 {
-			pid = ev.Tid
+			pid = tid
 		}
-		t.thread[ev.Tid] = pid
-		if pid != ev.Tid {
+		t.thread[tid] = pid
+		if pid != tid {
 			p := t.procOf(pid)
-			if !slices.Contains(p.threads, ev.Tid) {
-				p.threads = append(p.threads, ev.Tid)
+			if !slices.Contains(p.threads, tid) {
+				p.threads = append(p.threads, tid)
 			}
 			return
 		}
 		p := t.procOf(pid)
-		p.parent, p.origin, p.start = ev.Parent, ev.Origin, ev.Time
+		p.parent, p.origin, p.start = ev.Proc.PPid, ev.Origin, ev.Time
 		if !p.listed || p.listedUnder != p.parent {
 			t.kids[p.parent] = append(t.kids[p.parent], pid)
 			p.listed, p.listedUnder = true, p.parent
@@ -236,20 +231,21 @@ func (t *Tracker) Observe(ev *ptrace.Event, w *Wait) {
 		if len(ev.Argv) > 0 {
 			p.argv = slices.Clone(ev.Argv)
 		}
-	case ptrace.Exec:
-		p := t.procOf(t.pidOf(ev.Tid))
+	case event.Executed:
+		p := t.procOf(t.pidOf(ev.Proc.Tid))
 		if len(ev.Argv) > 0 {
 			p.argv = slices.Clone(ev.Argv)
 		}
-	case ptrace.Superseded:
-		pid := t.pidOf(ev.Tid)
+	case event.Superseded:
+		pid := t.pidOf(ev.Proc.Tid)
 		p := t.procOf(pid)
 		p.threads = slices.DeleteFunc(p.threads, func(tid int) bool { return tid == ev.Former })
 		delete(t.thread, ev.Former)
-	case ptrace.Exited, ptrace.Killed:
-		delete(t.entry, ev.Tid)
-		pid := t.pidOf(ev.Tid)
-		if pid != ev.Tid {
+	case event.ProcessExited, event.ProcessKilled:
+		tid := ev.Proc.Tid
+		delete(t.entry, tid)
+		pid := t.pidOf(tid)
+		if pid != tid {
 			return // a thread: the process lives on
 		}
 		p := t.procOf(pid)
@@ -257,22 +253,23 @@ func (t *Tracker) Observe(ev *ptrace.Event, w *Wait) {
 		if t.opt.Alerts["zombie"] {
 			t.zombies = append(t.zombies, p)
 		}
-		if ev.Kind == ptrace.Exited {
-			p.exited, p.status = true, ev.Status
+		if ev.Kind == event.ProcessExited {
+			p.exited, p.status = true, ev.ExitCode
 		} else {
-			p.killed, p.sig, p.core = true, ev.Sig, ev.Core
+			p.killed, p.sig, p.core = true, ev.SigNum, ev.Core
 		}
 		t.ended(p)
-	case ptrace.Detached:
-		delete(t.entry, ev.Tid)
-		if pid := t.pidOf(ev.Tid); pid == ev.Tid {
+	case event.Untraced:
+		tid := ev.Proc.Tid
+		delete(t.entry, tid)
+		if pid := t.pidOf(tid); pid == tid {
 			t.procOf(pid).detached = true
 		}
-	case ptrace.SyscallEntry:
-		t.entry[ev.Tid] = ev.Time
-	case ptrace.SyscallExit:
-		start, ok := t.entry[ev.Tid]
-		delete(t.entry, ev.Tid)
+	case event.CallEntry:
+		t.entry[ev.Proc.Tid] = ev.Time
+	case event.CallExit:
+		start, ok := t.entry[ev.Proc.Tid]
+		delete(t.entry, ev.Proc.Tid)
 		if w == nil {
 			return
 		}
@@ -280,7 +277,7 @@ func (t *Tracker) Observe(ev *ptrace.Event, w *Wait) {
 		if ok && ev.Time.After(start) {
 			d = ev.Time.Sub(start)
 		}
-		t.wait(t.pidOf(ev.Tid), w, ev.Time, d)
+		t.wait(t.pidOf(ev.Proc.Tid), w, ev.Time, d)
 	}
 }
 
@@ -295,7 +292,7 @@ func (t *Tracker) ended(p *proc) {
 	case p.status != 0:
 		t.fire("nonzero", p, "%d (%s) exited with %d", p.pid, p.comm(), p.status)
 	}
-	if p.origin == ptrace.Launched {
+	if p.origin == event.Launched {
 		p.fate, p.reapTime = ByTracer, p.exitTime
 	}
 	// Its children: living ones are orphaned (reparented to a subreaper
@@ -340,31 +337,31 @@ func (t *Tracker) wait(pid int, w *Wait, now time.Time, d time.Duration) {
 	}
 	cs := t.callRow(w.Call, w.Personality)
 	st.calls++
-	cs.calls++
-	cs.time += d
+	cs.Calls++
+	cs.Time += d
 	if w.Errno != 0 {
-		cs.errors++
+		cs.Errors++
 	}
 	switch {
 	case w.Errno == errECHILD:
 		st.echild++
-		cs.echild++
+		cs.ECHILD++
 		t.echild(pid, w, now)
 	case w.Errno == errEINTR:
 		st.eintr++
-		cs.eintr++
+		cs.EINTR++
 	case w.Errno >= 512 && w.Errno <= 516:
 		st.restarted++
-		cs.restart++
+		cs.Restarted++
 	case w.Errno != 0:
 		st.other++
-		cs.invalid++
+		cs.Invalid++
 	case w.Child == 0:
 		st.none++
-		cs.none++
+		cs.None++
 	default:
 		st.found++
-		cs.found++
+		cs.Found++
 		c := t.procs[w.Child]
 		if c == nil || !c.dead() || (c.fate != Alive && c.fate != Abandoned) {
 			return
@@ -410,21 +407,22 @@ func (t *Tracker) echild(pid int, w *Wait, now time.Time) {
 	}
 }
 
-func (t *Tracker) callRow(name string, pers int) *callStats {
+func (t *Tracker) callRow(name string, pers int) *event.SummaryRow {
 	for _, c := range t.calls {
-		if c.name == name && c.pers == pers {
+		if c.Syscall == name && c.Personality == pers {
 			return c
 		}
 	}
-	c := &callStats{name: name, pers: pers}
+	c := &event.SummaryRow{Syscall: name, Personality: pers}
 	t.calls = append(t.calls, c)
 	return c
 }
 
-// Tick fires the zombie alerts due at now. Observe calls it for every
-// event, and a caller with a timer calls it at NextAlert, so that an alert
-// fires on time even when no traced process does anything.
-func (t *Tracker) Tick(now time.Time) {
+// Advance fires the zombie alerts due at now. Record calls it for every
+// record, and the session calls it before each record and when the
+// deadline of Next passes, so that an alert fires on time even when no
+// traced process does anything.
+func (t *Tracker) Advance(now time.Time) {
 	for _, c := range t.watchZombies() {
 		if age := now.Sub(c.exitTime); age >= t.opt.ZombieAfter {
 			parent := t.procs[c.parent]
@@ -434,9 +432,9 @@ func (t *Tracker) Tick(now time.Time) {
 	}
 }
 
-// NextAlert returns when the next zombie alert is due, as things stand,
-// and false when none is pending.
-func (t *Tracker) NextAlert() (time.Time, bool) {
+// Next returns when the next zombie alert is due, as things stand, and
+// false when none is pending.
+func (t *Tracker) Next() (time.Time, bool) {
 	var next time.Time
 	for _, c := range t.watchZombies() {
 		if due := c.exitTime.Add(t.opt.ZombieAfter); next.IsZero() || due.Before(next) {
@@ -465,14 +463,31 @@ func (t *Tracker) watchZombies() []*proc {
 	return keep
 }
 
-// Finish ends the trace at now: it checks the deadlines a last time and
-// settles what became of every process.
-func (t *Tracker) Finish(now time.Time) {
+// End ends the trace at now: it settles what became of every process
+// (firing the last alerts) and emits the summary and the report asked for.
+func (t *Tracker) End(now time.Time) {
+	if t.done {
+		return
+	}
+	t.finish(now)
+	if t.opt.Summary {
+		s := t.Summary()
+		t.emit(&event.Event{Kind: event.SummaryReady, Time: now, Summary: &s})
+	}
+	if t.opt.Report {
+		r := t.Report()
+		t.emit(&event.Event{Kind: event.ReportReady, Time: now, Report: &r})
+	}
+}
+
+// finish checks the deadlines a last time and settles what became of every
+// process.
+func (t *Tracker) finish(now time.Time) {
 	if t.done {
 		return
 	}
 	t.done = true
-	t.Tick(now)
+	t.Advance(now)
 	t.end = now
 	for _, pid := range t.order {
 		c := t.procs[pid]
@@ -501,10 +516,15 @@ func (t *Tracker) fire(kind string, p *proc, format string, a ...any) {
 		return
 	}
 	p.fired[kind] = true
-	al := Alert{Kind: kind, Pid: p.pid, Message: fmt.Sprintf(format, a...), Time: time.Now()}
+	al := event.Alert{Kind: kind, Pid: p.pid, Message: fmt.Sprintf(format, a...), Time: time.Now()}
 	t.alerts = append(t.alerts, al)
-	if t.opt.OnAlert != nil {
-		t.opt.OnAlert(al)
+	t.emit(&event.Event{Kind: event.AlertFired, Time: al.Time, Proc: event.Process{Tid: p.pid, Pid: p.pid, PPid: p.parent, Uid: -1},
+		Alert: &al})
+}
+
+func (t *Tracker) emit(ev *event.Event) {
+	if t.opt.Emit != nil {
+		t.opt.Emit(ev)
 	}
 }
 
@@ -512,9 +532,4 @@ func (t *Tracker) fire(kind string, p *proc, format string, a ...any) {
 func (t *Tracker) Fired() int { return len(t.alerts) }
 
 // Alerts returns the alerts fired so far.
-func (t *Tracker) Alerts() []Alert { return slices.Clone(t.alerts) }
-
-// FormatAlert is the text line of an alert.
-func FormatAlert(a Alert) string {
-	return "!!! ALERT " + a.Kind + ": " + a.Message + " !!!"
-}
+func (t *Tracker) Alerts() []event.Alert { return slices.Clone(t.alerts) }

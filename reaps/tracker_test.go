@@ -1,13 +1,12 @@
 package reaps
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/waittrace/waittrace/ptrace"
+	"github.com/waittrace/waittrace/event"
 )
 
 var t0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -15,34 +14,34 @@ var t0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 // step is one synthetic event, at t0+at.
 type step struct {
 	at time.Duration
-	ev ptrace.Event
+	ev event.Event
 	w  *Wait
 }
 
 func at(ms int) time.Duration { return time.Duration(ms) * time.Millisecond }
 
 func launched(ms, pid int, argv ...string) step {
-	return step{at(ms), ptrace.Event{Kind: ptrace.NewTracee, Tid: pid, Pid: pid, Parent: 1, Origin: ptrace.Launched, Argv: argv}, nil}
+	return step{at(ms), event.Event{Kind: event.Traced, Proc: event.Process{Tid: pid, Pid: pid, PPid: 1}, Origin: event.Launched, Argv: argv}, nil}
 }
 
 func forked(ms, pid, parent int, argv ...string) step {
-	return step{at(ms), ptrace.Event{Kind: ptrace.NewTracee, Tid: pid, Pid: pid, Parent: parent, Origin: ptrace.Followed, Argv: argv}, nil}
+	return step{at(ms), event.Event{Kind: event.Traced, Proc: event.Process{Tid: pid, Pid: pid, PPid: parent}, Origin: event.Forked, Argv: argv}, nil}
 }
 
 func thread(ms, tid, pid int) step {
-	return step{at(ms), ptrace.Event{Kind: ptrace.NewTracee, Tid: tid, Pid: pid, Origin: ptrace.Followed}, nil}
+	return step{at(ms), event.Event{Kind: event.Traced, Proc: event.Process{Tid: tid, Pid: pid}, Origin: event.Forked}, nil}
 }
 
 func exited(ms, tid, code int) step {
-	return step{at(ms), ptrace.Event{Kind: ptrace.Exited, Tid: tid, Status: code}, nil}
+	return step{at(ms), event.Event{Kind: event.ProcessExited, Proc: event.Process{Tid: tid}, ExitCode: code}, nil}
 }
 
 func killed(ms, tid, sig int, core bool) step {
-	return step{at(ms), ptrace.Event{Kind: ptrace.Killed, Tid: tid, Sig: sig, Core: core}, nil}
+	return step{at(ms), event.Event{Kind: event.ProcessKilled, Proc: event.Process{Tid: tid}, SigNum: sig, Core: core}, nil}
 }
 
 func execd(ms, tid int, argv ...string) step {
-	return step{at(ms), ptrace.Event{Kind: ptrace.Exec, Tid: tid, Argv: argv}, nil}
+	return step{at(ms), event.Event{Kind: event.Executed, Proc: event.Process{Tid: tid}, Argv: argv}, nil}
 }
 
 // call is a wait call of tid entered at ms and returning at ms+dur.
@@ -51,8 +50,8 @@ func call(ms, dur, tid int, w Wait) []step {
 		w.Call = "wait4"
 	}
 	return []step{
-		{at(ms), ptrace.Event{Kind: ptrace.SyscallEntry, Tid: tid}, nil},
-		{at(ms + dur), ptrace.Event{Kind: ptrace.SyscallExit, Tid: tid}, &w},
+		{at(ms), event.Event{Kind: event.CallEntry, Proc: event.Process{Tid: tid}}, nil},
+		{at(ms + dur), event.Event{Kind: event.CallExit, Proc: event.Process{Tid: tid}}, &w},
 	}
 }
 
@@ -69,21 +68,26 @@ func seq(parts ...any) []step {
 	return out
 }
 
-func run(t *testing.T, opt Options, steps []step, end int) (*Tracker, Report) {
+func run(t *testing.T, opt Options, steps []step, end int) (*Tracker, event.Report) {
 	t.Helper()
 	tr := New(opt)
 	for _, s := range steps {
 		ev := s.ev
 		ev.Time = t0.Add(s.at)
-		tr.Observe(&ev, s.w)
+		tr.observe(&ev, s.w)
 	}
-	tr.Finish(t0.Add(at(end)))
+	tr.finish(t0.Add(at(end)))
 	return tr, tr.Report()
 }
 
-func find(r Report, pid int) *Process {
-	var walk func([]*Process) *Process
-	walk = func(ps []*Process) *Process {
+// alertLine is an alert as the text writer prints it.
+func alertLine(ev *event.Event) string {
+	return "!!! ALERT " + ev.Alert.Kind + ": " + ev.Alert.Message + " !!!"
+}
+
+func find(r event.Report, pid int) *event.ReapsOf {
+	var walk func([]*event.ReapsOf) *event.ReapsOf
+	walk = func(ps []*event.ReapsOf) *event.ReapsOf {
 		for _, p := range ps {
 			if p.Pid == pid {
 				return p
@@ -202,7 +206,7 @@ func TestFates(t *testing.T) {
 		},
 		{
 			name:  "attached process: parent outside the trace",
-			steps: seq(step{0, ptrace.Event{Kind: ptrace.NewTracee, Tid: 200, Pid: 200, Parent: 1, Origin: ptrace.Attached, Threads: 1}, nil}, exited(5, 200, 0)),
+			steps: seq(step{0, event.Event{Kind: event.Traced, Proc: event.Process{Tid: 200, Pid: 200, PPid: 1}, Origin: event.Attached, Threads: 1}, nil}, exited(5, 200, 0)),
 			end:   6,
 			want:  []want{{pid: 200, state: "exited", fate: "outside"}},
 		},
@@ -248,7 +252,7 @@ func TestThreadsFoldedUnderProcess(t *testing.T) {
 func TestAlertsFireOnceAndOnlyWhenEnabled(t *testing.T) {
 	var fired []string
 	opt := Options{Alerts: map[string]bool{"zombie": true}, ZombieAfter: 10 * time.Millisecond,
-		OnAlert: func(a Alert) { fired = append(fired, FormatAlert(a)) }}
+		Emit: func(ev *event.Event) { fired = append(fired, alertLine(ev)) }}
 	steps := seq(launched(0, 100, "make"), forked(1, 101, 100, "/usr/bin/cc", "-c", "a.c"), exited(2, 101, 1),
 		call(20, 1, 100, Wait{Target: 999, Options: WNOHANG}), call(40, 1, 100, Wait{Target: 999, Options: WNOHANG}))
 	run(t, opt, steps, 50)
@@ -263,34 +267,34 @@ func TestAlertsFireOnceAndOnlyWhenEnabled(t *testing.T) {
 func TestNextAlert(t *testing.T) {
 	var fired []string
 	opt := Options{Alerts: map[string]bool{"zombie": true}, ZombieAfter: at(100),
-		OnAlert: func(a Alert) { fired = append(fired, FormatAlert(a)) }}
+		Emit: func(ev *event.Event) { fired = append(fired, alertLine(ev)) }}
 	tr := New(opt)
 	observe := func(s step) {
 		ev := s.ev
 		ev.Time = t0.Add(s.at)
-		tr.Observe(&ev, s.w)
+		tr.observe(&ev, s.w)
 	}
 	for _, s := range seq(launched(0, 100, "sh"), forked(1, 101, 100, "a"), forked(2, 102, 100, "b"),
 		exited(10, 102, 0), exited(30, 101, 0)) {
 		observe(s)
 	}
-	if next, ok := tr.NextAlert(); !ok || !next.Equal(t0.Add(at(110))) {
-		t.Fatalf("NextAlert = %v, %v; want t0+110ms (102 exited at 10ms)", next.Sub(t0), ok)
+	if next, ok := tr.Next(); !ok || !next.Equal(t0.Add(at(110))) {
+		t.Fatalf("Next = %v, %v; want t0+110ms (102 exited at 10ms)", next.Sub(t0), ok)
 	}
-	tr.Tick(t0.Add(at(110)))
+	tr.Advance(t0.Add(at(110)))
 	if len(fired) != 1 || !strings.Contains(fired[0], "zombie: 102 ") {
 		t.Fatalf("Tick at the deadline fired %q; want 102's alert", fired)
 	}
-	if next, ok := tr.NextAlert(); !ok || !next.Equal(t0.Add(at(130))) {
-		t.Fatalf("NextAlert = %v, %v; want t0+130ms (101 exited at 30ms)", next.Sub(t0), ok)
+	if next, ok := tr.Next(); !ok || !next.Equal(t0.Add(at(130))) {
+		t.Fatalf("Next = %v, %v; want t0+130ms (101 exited at 30ms)", next.Sub(t0), ok)
 	}
 	for _, s := range call(120, 1, 100, Wait{Target: 101, Child: 101, State: Collected}) {
 		observe(s)
 	}
-	if next, ok := tr.NextAlert(); ok {
-		t.Errorf("NextAlert = %v after 101 was reaped; want none", next.Sub(t0))
+	if next, ok := tr.Next(); ok {
+		t.Errorf("Next = %v after 101 was reaped; want none", next.Sub(t0))
 	}
-	if _, ok := New(Options{ZombieAfter: at(100)}).NextAlert(); ok {
+	if _, ok := New(Options{ZombieAfter: at(100)}).Next(); ok {
 		t.Error("NextAlert with the zombie alert off; want none")
 	}
 }
@@ -314,83 +318,15 @@ func TestLatencyStats(t *testing.T) {
 	}
 }
 
-func TestWriteText(t *testing.T) {
-	_, r := run(t, Options{Follow: true}, seq(launched(0, 4200, "sh", "-c", "make all"),
-		forked(1, 4201, 4200, "make", "all\x1b\n"), exited(5, 4201, 2),
-		call(2, 4, 4200, Wait{Any: true, Child: 4201, State: Collected}), exited(7, 4200, 0)), 8)
-	var b bytes.Buffer
-	if err := r.WriteText(&b, false); err != nil {
-		t.Fatal(err)
-	}
-	want := `=== waittrace --reaps: who reaped whom ===
-4200 sh -c make all     exited 0  reaped by waittrace (it launched the command)
-└─ 4201 make all\x1b\n  exited 2  reaped by 4200 sh  wait4  1.0 ms after exit
-wait calls per process:
-  4200 sh: 1 calls: 1 found a child, 0 returned 0 (WNOHANG), 0 ECHILD, 0 EINTR, 0 restarted; reaped 1, exit-to-reap min 1.0 ms, median 1.0 ms, max 1.0 ms
-`
-	if b.String() != want {
-		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
-	}
-	_, r = run(t, Options{}, seq(launched(0, 1, "x")), 1)
-	b.Reset()
-	_ = r.WriteText(&b, false)
-	if !strings.Contains(b.String(), "add -f") {
-		t.Errorf("without -f the report must say so:\n%s", b.String())
-	}
-}
-
-func TestWriteJSON(t *testing.T) {
-	_, r := run(t, Options{Follow: true, Alerts: all}, seq(launched(0, 10, "sh"), forked(1, 11, 10, "cc"), killed(2, 11, 11, true),
-		call(2, 1, 10, Wait{Any: true, Child: 11, State: Collected})), 5)
-	var b bytes.Buffer
-	if err := r.WriteJSON(&b); err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Count(b.Bytes(), []byte("\n")) != 1 {
-		t.Errorf("not one line: %s", b.Bytes())
-	}
-	var back struct {
-		Type      string
-		Processes []struct {
-			Pid      int
-			Children []struct {
-				Pid      int
-				Signal   string
-				Core     bool `json:"core_dumped"`
-				Fate     string
-				ReapedBy int `json:"reaped_by"`
-			}
-		}
-		Alerts []Alert
-	}
-	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
-		t.Fatal(err)
-	}
-	c := back.Processes[0].Children[0]
-	if back.Type != "reaps" || c.Pid != 11 || c.Signal != "SIGSEGV" || !c.Core || c.Fate != "reaped" || c.ReapedBy != 10 || len(back.Alerts) != 2 {
-		t.Errorf("decoded: %+v", back)
-	}
-}
-
-func TestEscape(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain": "plain", "a\tb\n": `a\tb\n`, "\x1b[1m": `\x1b[1m`, `back\slash`: `back\\slash`, "é": `\xc3\xa9`, "\v\f\r\x00": `\v\f\r\x00`,
-	} {
-		if got := escape(in, -1); got != want {
-			t.Errorf("escape(%q) = %q; want %q", in, got, want)
-		}
-	}
-}
-
 // BenchmarkTrackerLongTrace: a supervisor forks, and reaps, one child after
 // another, with every alert on; b.N children in all. The cost per child
 // must not grow with the number of processes seen before.
 func BenchmarkTrackerLongTrace(b *testing.B) {
-	tr := New(Options{Alerts: all, ZombieAfter: time.Second, Follow: true, OnAlert: func(Alert) {}})
+	tr := New(Options{Alerts: all, ZombieAfter: time.Second, Follow: true, Emit: func(*event.Event) {}})
 	observe := func(s step) {
 		ev := s.ev
 		ev.Time = t0.Add(s.at)
-		tr.Observe(&ev, s.w)
+		tr.observe(&ev, s.w)
 	}
 	observe(launched(0, 1, "init"))
 	b.ReportAllocs()
@@ -402,6 +338,6 @@ func BenchmarkTrackerLongTrace(b *testing.B) {
 		for _, s := range call(i, 0, 1, Wait{Any: true, Child: pid, State: Collected}) {
 			observe(s)
 		}
-		tr.NextAlert()
+		tr.Next()
 	}
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package e2e
 
 // Integration tests: run real tracers over the self-checking fixtures in
 // testdata/.  Each fixture makes wait-family system calls and prints on
@@ -116,12 +116,12 @@ func buildAll() {
 	}
 	waittraceBin = filepath.Join(buildDir, "waittrace")
 	wg.Add(1)
-	go run("waittrace", nil, "go", "build", "-o", waittraceBin, ".")
+	go run("waittrace", nil, "go", "build", "-o", waittraceBin, "..")
 
 	fixtureBins["waitpid386"] = filepath.Join(buildDir, "waitpid386")
 	wg.Add(1)
 	go run("waitpid386", []string{"GOARCH=386", "CGO_ENABLED=0"},
-		"go", "build", "-buildvcs=false", "-o", fixtureBins["waitpid386"], "./testdata/waitpid386")
+		"go", "build", "-buildvcs=false", "-o", fixtureBins["waitpid386"], "../testdata/waitpid386")
 
 	if _, err := exec.LookPath("gcc"); err != nil {
 		for _, f := range cFixtures {
@@ -131,7 +131,7 @@ func buildAll() {
 		for _, f := range cFixtures {
 			fixtureBins[f] = filepath.Join(buildDir, f)
 			wg.Add(1)
-			go run(f, nil, "gcc", "-O0", "-Wall", "-o", fixtureBins[f], filepath.Join("testdata", f+".c"))
+			go run(f, nil, "gcc", "-O0", "-Wall", "-o", fixtureBins[f], filepath.Join("..", "testdata", f+".c"))
 		}
 	}
 	wg.Wait()

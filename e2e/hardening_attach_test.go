@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package e2e
 
 import (
 	"bytes"
@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/waittrace/waittrace/cli"
 )
 
 // runWaittrace runs waittrace with args to its end; it returns stderr and
@@ -60,8 +62,8 @@ func TestHardAttachZombie(t *testing.T) {
 	stderr, ws := runWaittrace(t, dir, "-p", strconv.Itoa(z.Process.Pid))
 	oneLine(t, stderr)
 	want := fmt.Sprintf("attach to %d: no such process: it has exited (a zombie, not yet reaped by its parent %d)", z.Process.Pid, os.Getpid())
-	if !strings.Contains(stderr, want) || !ws.Exited() || ws.ExitStatus() != exitNoProcess {
-		t.Errorf("got exit %#x, %q; want exit %d, %q", int(ws), stderr, exitNoProcess, want)
+	if !strings.Contains(stderr, want) || !ws.Exited() || ws.ExitStatus() != cli.ExitNoProcess {
+		t.Errorf("got exit %#x, %q; want exit %d, %q", int(ws), stderr, cli.ExitNoProcess, want)
 	}
 }
 
@@ -74,7 +76,7 @@ func TestHardAttachKernelThread(t *testing.T) {
 	}
 	stderr, ws := runWaittrace(t, workDir(t), "-p", "2")
 	oneLine(t, stderr)
-	if !strings.Contains(stderr, "attach to 2: permission denied: it is a kernel thread") || ws.ExitStatus() != exitPermission {
+	if !strings.Contains(stderr, "attach to 2: permission denied: it is a kernel thread") || ws.ExitStatus() != cli.ExitPermission {
 		t.Errorf("got exit %#x, %q", int(ws), stderr)
 	}
 }
@@ -94,7 +96,7 @@ func TestHardAttachTraced(t *testing.T) {
 	stderr, ws := runWaittrace(t, dir, "-p", strconv.Itoa(traced))
 	oneLine(t, stderr)
 	want := fmt.Sprintf("attach to %d: permission denied: already traced by process %s (%q)", traced, tracerPid, "\x1b[2J\n+++ x\r")
-	if !strings.Contains(stderr, want) || ws.ExitStatus() != exitPermission {
+	if !strings.Contains(stderr, want) || ws.ExitStatus() != cli.ExitPermission {
 		t.Errorf("got exit %#x, %q; want %q", int(ws), stderr, want)
 	}
 }
@@ -164,7 +166,7 @@ func TestHardAttachExiting(t *testing.T) {
 		switch {
 		case ws.Exited() && ws.ExitStatus() == 0 && strings.Contains(stderr, fmt.Sprintf("Process %d attached", pid)):
 			outcomes["traced"]++
-		case ws.Exited() && ws.ExitStatus() == exitNoProcess && strings.HasPrefix(stderr, fmt.Sprintf("waittrace: attach to %d: no such process", pid)):
+		case ws.Exited() && ws.ExitStatus() == cli.ExitNoProcess && strings.HasPrefix(stderr, fmt.Sprintf("waittrace: attach to %d: no such process", pid)):
 			oneLine(t, stderr)
 			outcomes["gone"]++
 		default:

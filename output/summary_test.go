@@ -1,22 +1,24 @@
-package reaps
+package output
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/waittrace/waittrace/event"
 )
 
 func TestSummaryMatchesStrace(t *testing.T) {
 	tests := []struct {
-		name  string
-		calls []*callStats
-		want  string // strace 6.1's table (captured from real runs), then ours
+		name string
+		rows []event.SummaryRow
+		want string // strace 6.1's table (captured from real runs), then ours
 	}{
 		{
 			// strace -c -f -e trace=wait4,waitid,waitpid sh -c '(exit 3) & wait; sleep 0.01 & wait; true'
 			// The total's usecs/call is computed in floating point, as strace does: 1029, not 1030.
-			name:  "one call, errors",
-			calls: []*callStats{{name: "wait4", calls: 6, errors: 2, time: 6180 * time.Microsecond, found: 2, none: 2, echild: 2}},
+			name: "one call, errors",
+			rows: []event.SummaryRow{{Syscall: "wait4", Calls: 6, Errors: 2, Time: 6180 * time.Microsecond, Found: 2, None: 2, ECHILD: 2}},
 			want: `% time     seconds  usecs/call     calls    errors syscall
 ------ ----------- ----------- --------- --------- ----------------
 100.00    0.006180        1030         6         2 wait4
@@ -30,8 +32,8 @@ func TestSummaryMatchesStrace(t *testing.T) {
 		},
 		{
 			// strace -c -f -e trace=wait4,waitid -o FILE sh -c '(exit 3) & wait': zero time.
-			name:  "zero time",
-			calls: []*callStats{{name: "wait4", calls: 3, errors: 1, found: 1, none: 1, echild: 1}},
+			name: "zero time",
+			rows: []event.SummaryRow{{Syscall: "wait4", Calls: 3, Errors: 1, Found: 1, None: 1, ECHILD: 1}},
 			want: `% time     seconds  usecs/call     calls    errors syscall
 ------ ----------- ----------- --------- --------- ----------------
   0.00    0.000000           0         3         1 wait4
@@ -41,10 +43,10 @@ func TestSummaryMatchesStrace(t *testing.T) {
 		},
 		{
 			name: "sorted by time, no errors print blank, 32-bit table",
-			calls: []*callStats{
-				{name: "wait4", calls: 1, time: time.Millisecond, found: 1},
-				{name: "waitid", calls: 3, errors: 1, time: 3 * time.Millisecond, found: 2, eintr: 1},
-				{name: "waitpid", pers: 1, calls: 2, time: 2 * time.Millisecond, found: 1, invalid: 1, errors: 1},
+			rows: []event.SummaryRow{
+				{Syscall: "wait4", Calls: 1, Time: time.Millisecond, Found: 1},
+				{Syscall: "waitid", Calls: 3, Errors: 1, Time: 3 * time.Millisecond, Found: 2, EINTR: 1},
+				{Syscall: "waitpid", Personality: 1, Calls: 2, Time: 2 * time.Millisecond, Found: 1, Invalid: 1, Errors: 1},
 			},
 			want: `% time     seconds  usecs/call     calls    errors syscall
 ------ ----------- ----------- --------- --------- ----------------
@@ -70,10 +72,8 @@ System call usage summary for 32 bit mode:
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tr := New(Options{})
-			tr.calls = tc.calls
 			var b strings.Builder
-			if err := tr.WriteSummary(&b); err != nil {
+			if err := WriteSummary(&b, &event.Summary{Rows: tc.rows}); err != nil {
 				t.Fatal(err)
 			}
 			got := b.String()
@@ -89,7 +89,7 @@ System call usage summary for 32 bit mode:
 
 func TestSummaryEmpty(t *testing.T) {
 	var b strings.Builder
-	_ = New(Options{}).WriteSummary(&b)
+	_ = WriteSummary(&b, &event.Summary{})
 	if b.Len() != 0 {
 		t.Errorf("strace prints nothing when no call was made; got %q", b.String())
 	}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package e2e
 
 // Integration tests of the output flags: -ff file sets and -z/-Z/-e
 // signal=none against strace, time prefixes parsed back, --json decoded,

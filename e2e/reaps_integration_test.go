@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package e2e
 
 // Integration tests of --reaps, --alert and -c/-C: the fixtures in
 // testdata/reaps/ make each situation happen for real (a double fork, a
@@ -48,7 +48,7 @@ func reapsFixture(t *testing.T, name string) string {
 		}
 		for _, f := range reapsFixtures {
 			out, err := exec.Command("gcc", "-O0", "-Wall", "-o", filepath.Join(dir, f),
-				filepath.Join("testdata", "reaps", f+".c")).CombinedOutput()
+				filepath.Join("..", "testdata", "reaps", f+".c")).CombinedOutput()
 			if err != nil {
 				reapsBuildErr = fmt.Errorf("gcc %s.c: %v\n%s", f, err, out)
 				return

@@ -1,12 +1,12 @@
 //go:build linux
 
-package main
+package cli
 
 // Unit tests of the command line: -e, -p, --color, command lookup, and run()
 // end to end for the user errors that stop waittrace before it launches or
 // attaches anything. (run() must never launch a command here: the launch
-// helper re-executes /proc/self/exe, which is this test binary, and the
-// TestMain in integration_test.go does not dispatch to ptrace.RunHelper.)
+// helper re-executes /proc/self/exe, which is this test binary, and it
+// does not dispatch to ptrace.RunHelper.)
 
 import (
 	"bytes"
@@ -89,7 +89,7 @@ func TestParseTrace(t *testing.T) {
 				if err == nil {
 					t.Fatalf("parseTrace(%q) = %v, want an error", tc.exprs, got)
 				}
-				wantExitError(t, err, exitUsage, tc.err...)
+				wantExitError(t, err, ExitUsage, tc.err...)
 				return
 			}
 			if err != nil {
@@ -120,7 +120,7 @@ func FuzzParseTrace(f *testing.F) {
 		got, err := parseTrace(strings.Split(s, "\x00"))
 		if err != nil {
 			var ee *exitError
-			if !errors.As(err, &ee) || ee.code != exitUsage || ee.msg == "" {
+			if !errors.As(err, &ee) || ee.code != ExitUsage || ee.msg == "" {
 				t.Fatalf("parseTrace(%q): error %v, want a usage error", s, err)
 			}
 			return
@@ -170,7 +170,7 @@ func TestParsePids(t *testing.T) {
 				if err == nil {
 					t.Fatalf("parsePids(%q) = %v, want an error", tc.vals, got)
 				}
-				wantExitError(t, err, exitUsage, "invalid process id", strconv.Quote(tc.bad))
+				wantExitError(t, err, ExitUsage, "invalid process id", strconv.Quote(tc.bad))
 				return
 			}
 			if err != nil {
@@ -200,12 +200,12 @@ func TestResolve(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{"nosuchcmd-xyz", exitNotFound, "nosuchcmd-xyz: command not found"},
-		{dir, exitNotExecutable, dir + ": is a directory"},
-		{dir + "/", exitNotExecutable, dir + "/: is a directory"},
-		{noexec, exitNotExecutable, noexec + ": permission denied"},
-		{filepath.Join(dir, "nope"), exitNotFound, filepath.Join(dir, "nope") + ": no such file or directory"},
-		{"./nosuchcmd-xyz", exitNotFound, "./nosuchcmd-xyz: no such file or directory"},
+		{"nosuchcmd-xyz", ExitNotFound, "nosuchcmd-xyz: command not found"},
+		{dir, ExitNotExecutable, dir + ": is a directory"},
+		{dir + "/", ExitNotExecutable, dir + "/: is a directory"},
+		{noexec, ExitNotExecutable, noexec + ": permission denied"},
+		{filepath.Join(dir, "nope"), ExitNotFound, filepath.Join(dir, "nope") + ": no such file or directory"},
+		{"./nosuchcmd-xyz", ExitNotFound, "./nosuchcmd-xyz: no such file or directory"},
 	}
 	for _, tc := range errs {
 		t.Run(tc.name, func(t *testing.T) {
@@ -299,7 +299,7 @@ func TestColorFlag(t *testing.T) {
 	for _, bad := range []string{"sometimes", "", "ALWAYS", "yes"} {
 		t.Run("bad "+bad, func(t *testing.T) {
 			_, err := useColor(bad, regular, false)
-			wantExitError(t, err, exitUsage, "--color="+bad+":", "auto, always or never")
+			wantExitError(t, err, ExitUsage, "--color="+bad+":", "auto, always or never")
 		})
 	}
 }
@@ -317,37 +317,37 @@ func TestRunUserErrors(t *testing.T) {
 		code int
 		line string // the one line on stderr, without "waittrace: " and "\n"
 	}{
-		{nil, exitUsage, "must have COMMAND to run or -p PID" + usageHint},
-		{[]string{"-f", "-v"}, exitUsage, "must have COMMAND to run or -p PID" + usageHint},
-		{[]string{"--"}, exitUsage, "must have COMMAND to run or -p PID" + usageHint},
-		{[]string{"--bogus", "true"}, exitUsage, "flag provided but not defined: -bogus" + usageHint},
-		{[]string{"-x", "true"}, exitUsage, "flag provided but not defined: -x" + usageHint},
-		{[]string{"-p"}, exitUsage, "flag needs an argument: -p" + usageHint},
-		{[]string{"-f=maybe", "true"}, exitUsage, `invalid boolean value "maybe" for -f: parse error` + usageHint},
-		{[]string{"-e", "trace=open", "true"}, exitUsage, "-e trace=open: waittrace traces only wait4, waitid and waitpid"},
-		{[]string{"-e", "trace=wait4,open", "true"}, exitUsage, "-e trace=open: waittrace traces only wait4, waitid and waitpid"},
-		{[]string{"-e", "verbose=all", "true"}, exitUsage, "-e verbose: waittrace supports -e trace=, status= and signal="},
-		{[]string{"-e", "signal=SIGBOGUS", "true"}, exitUsage, `-e signal=SIGBOGUS: invalid signal "SIGBOGUS"`},
-		{[]string{"-e", "status=fine", "true"}, exitUsage, `-e status=fine: invalid status "fine": use successful, failed, unfinished, unavailable, detached`},
-		{[]string{"--output-format=xml", "true"}, exitUsage, "--output-format=xml: use text, json or table"},
-		{[]string{"-ff", "true"}, exitUsage, "-ff needs -o FILE"},
-		{[]string{"-p", "abc"}, exitUsage, `invalid process id: "abc"`},
-		{[]string{"-p", "0"}, exitUsage, `invalid process id: "0"`},
-		{[]string{"-p", "-5"}, exitUsage, `invalid process id: "-5"`},
-		{[]string{"-p", "1,2x", "true"}, exitUsage, `invalid process id: "2x"`},
-		{[]string{"--color=sometimes", "-p", "999999999"}, exitUsage, "--color=sometimes: use auto, always or never"},
-		{[]string{"nosuchcmd-xyz"}, exitNotFound, "nosuchcmd-xyz: command not found"},
+		{nil, ExitUsage, "must have COMMAND to run or -p PID" + usageHint},
+		{[]string{"-f", "-v"}, ExitUsage, "must have COMMAND to run or -p PID" + usageHint},
+		{[]string{"--"}, ExitUsage, "must have COMMAND to run or -p PID" + usageHint},
+		{[]string{"--bogus", "true"}, ExitUsage, "flag provided but not defined: -bogus" + usageHint},
+		{[]string{"-x", "true"}, ExitUsage, "flag provided but not defined: -x" + usageHint},
+		{[]string{"-p"}, ExitUsage, "flag needs an argument: -p" + usageHint},
+		{[]string{"-f=maybe", "true"}, ExitUsage, `invalid boolean value "maybe" for -f: parse error` + usageHint},
+		{[]string{"-e", "trace=open", "true"}, ExitUsage, "-e trace=open: waittrace traces only wait4, waitid and waitpid"},
+		{[]string{"-e", "trace=wait4,open", "true"}, ExitUsage, "-e trace=open: waittrace traces only wait4, waitid and waitpid"},
+		{[]string{"-e", "verbose=all", "true"}, ExitUsage, "-e verbose: waittrace supports -e trace=, status= and signal="},
+		{[]string{"-e", "signal=SIGBOGUS", "true"}, ExitUsage, `-e signal=SIGBOGUS: invalid signal "SIGBOGUS"`},
+		{[]string{"-e", "status=fine", "true"}, ExitUsage, `-e status=fine: invalid status "fine": use successful, failed, unfinished, unavailable, detached`},
+		{[]string{"--output-format=xml", "true"}, ExitUsage, "--output-format=xml: use text, json or table"},
+		{[]string{"-ff", "true"}, ExitUsage, "-ff needs -o FILE"},
+		{[]string{"-p", "abc"}, ExitUsage, `invalid process id: "abc"`},
+		{[]string{"-p", "0"}, ExitUsage, `invalid process id: "0"`},
+		{[]string{"-p", "-5"}, ExitUsage, `invalid process id: "-5"`},
+		{[]string{"-p", "1,2x", "true"}, ExitUsage, `invalid process id: "2x"`},
+		{[]string{"--color=sometimes", "-p", "999999999"}, ExitUsage, "--color=sometimes: use auto, always or never"},
+		{[]string{"nosuchcmd-xyz"}, ExitNotFound, "nosuchcmd-xyz: command not found"},
 		// Flags after COMMAND are its own; -e takes one expression.
-		{[]string{"nosuchcmd-xyz", "-x", "--bogus"}, exitNotFound, "nosuchcmd-xyz: command not found"},
-		{[]string{"--", "nosuchcmd-xyz"}, exitNotFound, "nosuchcmd-xyz: command not found"},
-		{[]string{"-f", "-e", "trace=wait4,waitid", "nosuchcmd-xyz", "a"}, exitNotFound, "nosuchcmd-xyz: command not found"},
-		{[]string{"-p", "999999999", "nosuchcmd-xyz"}, exitNotFound, "nosuchcmd-xyz: command not found"},
-		{[]string{dir + "/nope"}, exitNotFound, dir + "/nope: no such file or directory"},
-		{[]string{dir}, exitNotExecutable, dir + ": is a directory"},
-		{[]string{"-o", dir + "/missing/trace", "-p", "999999999"}, exitFailure, "cannot open -o file: open " + dir + "/missing/trace: no such file or directory"},
-		{[]string{"-p", "999999999"}, exitNoProcess, "attach to 999999999: no such process"},
-		{[]string{"-q", "-p", "999999999"}, exitNoProcess, "attach to 999999999: no such process"},
-		{[]string{"-p", self}, exitPermission, "attach to " + self + ": permission denied: that is waittrace itself"},
+		{[]string{"nosuchcmd-xyz", "-x", "--bogus"}, ExitNotFound, "nosuchcmd-xyz: command not found"},
+		{[]string{"--", "nosuchcmd-xyz"}, ExitNotFound, "nosuchcmd-xyz: command not found"},
+		{[]string{"-f", "-e", "trace=wait4,waitid", "nosuchcmd-xyz", "a"}, ExitNotFound, "nosuchcmd-xyz: command not found"},
+		{[]string{"-p", "999999999", "nosuchcmd-xyz"}, ExitNotFound, "nosuchcmd-xyz: command not found"},
+		{[]string{dir + "/nope"}, ExitNotFound, dir + "/nope: no such file or directory"},
+		{[]string{dir}, ExitNotExecutable, dir + ": is a directory"},
+		{[]string{"-o", dir + "/missing/trace", "-p", "999999999"}, ExitFailure, "cannot open -o file: open " + dir + "/missing/trace: no such file or directory"},
+		{[]string{"-p", "999999999"}, ExitNoProcess, "attach to 999999999: no such process"},
+		{[]string{"-q", "-p", "999999999"}, ExitNoProcess, "attach to 999999999: no such process"},
+		{[]string{"-p", self}, ExitPermission, "attach to " + self + ": permission denied: that is waittrace itself"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -365,8 +365,8 @@ func TestRunUserErrors(t *testing.T) {
 	t.Run("-o file of a failed attach", func(t *testing.T) {
 		out := filepath.Join(dir, "trace.txt")
 		var stderr bytes.Buffer
-		if code := run([]string{"waittrace", "-o", out, "-p", "999999999"}, &stderr); code != exitNoProcess {
-			t.Errorf("exit %d, want %d (%q)", code, exitNoProcess, stderr.String())
+		if code := run([]string{"waittrace", "-o", out, "-p", "999999999"}, &stderr); code != ExitNoProcess {
+			t.Errorf("exit %d, want %d (%q)", code, ExitNoProcess, stderr.String())
 		}
 		if b, err := os.ReadFile(out); err != nil || len(b) != 0 {
 			t.Errorf("-o file: %q, %v; want it created empty", b, err)

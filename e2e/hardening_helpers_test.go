@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package e2e
 
 // Shared helpers of the hardening tests (hardening_*_test.go): the fixture
 // testdata/hard/hard.c, built once, and the comparison of the calls it logs
@@ -38,7 +38,7 @@ func hardFixture(t *testing.T) string {
 	}
 	hardOnce.Do(func() {
 		hardBin = filepath.Join(buildDir, "hard")
-		out, err := exec.Command("gcc", "-O0", "-Wall", "-pthread", "-o", hardBin, filepath.Join("testdata", "hard", "hard.c")).CombinedOutput()
+		out, err := exec.Command("gcc", "-O0", "-Wall", "-pthread", "-o", hardBin, filepath.Join("..", "testdata", "hard", "hard.c")).CombinedOutput()
 		if err != nil {
 			hardBuildErr = fmt.Errorf("gcc testdata/hard/hard.c: %v\n%s", err, out)
 			return

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package e2e
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/waittrace/waittrace/cli"
 )
 
 // TestOutputFailure: when the trace cannot be written (a full disk, a
@@ -28,8 +30,8 @@ func TestOutputFailure(t *testing.T) {
 	check := func(t *testing.T, cmd *exec.Cmd, done string) {
 		t.Helper()
 		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
-		if !ws.Exited() || ws.ExitStatus() != exitFailure {
-			t.Errorf("waittrace ended with %v; want exit %d", cmd.ProcessState, exitFailure)
+		if !ws.Exited() || ws.ExitStatus() != cli.ExitFailure {
+			t.Errorf("waittrace ended with %v; want exit %d", cmd.ProcessState, cli.ExitFailure)
 		}
 		got, err := os.ReadFile(done)
 		if err != nil || strings.TrimSpace(string(got)) != "3" {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"cmp"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/waittrace/waittrace/event"
 	"github.com/waittrace/waittrace/output"
 	"github.com/waittrace/waittrace/ptrace"
 )
@@ -146,9 +147,10 @@ func traceExprs(es []string) []string { return splitExprs(es).trace }
 
 // outputSpec is what the output flags ask for.
 type outputSpec struct {
-	format  string // text, json, table
-	status  output.Status
-	signals map[int]bool
+	format    string // text, json, table
+	status    output.Status
+	signals   map[int]bool
+	pids, fds bool // -Y, -y
 }
 
 func parseOutputSpec(c *cli.Context) (outputSpec, error) {
@@ -157,13 +159,13 @@ func parseOutputSpec(c *cli.Context) (outputSpec, error) {
 		s.format = "json"
 	}
 	if !slices.Contains([]string{"text", "json", "table"}, s.format) {
-		return s, fail(exitUsage, "--output-format=%s: use text, json or table", s.format)
+		return s, fail(ExitUsage, "--output-format=%s: use text, json or table", s.format)
 	}
 	x := splitExprs(c.StringSlice("e"))
 	for _, v := range x.status {
 		st, err := output.ParseStatus(v)
 		if err != nil {
-			return s, fail(exitUsage, "-e status=%s: %v", v, err)
+			return s, fail(ExitUsage, "-e status=%s: %v", v, err)
 		}
 		s.status = st
 	}
@@ -178,14 +180,16 @@ func parseOutputSpec(c *cli.Context) (outputSpec, error) {
 	for _, v := range x.signal {
 		sigs, err := parseSignalSet(v)
 		if err != nil {
-			return s, fail(exitUsage, "-e signal=%s: %v", v, err)
+			return s, fail(ExitUsage, "-e signal=%s: %v", v, err)
 		}
 		s.signals = sigs
 	}
 	if r := c.String("resumed"); r != "short" && r != "full" {
-		return s, fail(exitUsage, "--resumed=%s: use short or full", r)
+		return s, fail(ExitUsage, "--resumed=%s: use short or full", r)
 	}
-	return s, nil
+	var err error
+	s.pids, s.fds, err = decodeNames(c)
+	return s, err
 }
 
 // openOutput opens -o: FILE, "|cmd" or "!cmd" (a pipe to sh -c cmd, as in
@@ -196,17 +200,17 @@ func openOutput(c *cli.Context) (out *os.File, toFile bool, closeOut func() erro
 	none := func() error { return nil }
 	if name == "" {
 		if c.Bool("ff") {
-			return nil, false, none, fail(exitUsage, "-ff needs -o FILE")
+			return nil, false, none, fail(ExitUsage, "-ff needs -o FILE")
 		}
 		return os.Stderr, false, none, nil
 	}
 	if strings.HasPrefix(name, "|") || strings.HasPrefix(name, "!") {
 		if c.Bool("ff") {
-			return nil, false, none, fail(exitUsage, "piping the output and -ff are mutually exclusive")
+			return nil, false, none, fail(ExitUsage, "piping the output and -ff are mutually exclusive")
 		}
 		r, w, err := os.Pipe()
 		if err != nil {
-			return nil, false, none, fail(exitFailure, "-o %s: %v", name, err)
+			return nil, false, none, fail(ExitFailure, "-o %s: %v", name, err)
 		}
 		cmd := exec.Command("/bin/sh", "-c", name[1:])
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = r, os.Stdout, os.Stderr
@@ -216,7 +220,7 @@ func openOutput(c *cli.Context) (out *os.File, toFile bool, closeOut func() erro
 		if err := cmd.Start(); err != nil {
 			r.Close()
 			w.Close()
-			return nil, false, none, fail(exitFailure, "-o %s: %v", name, err)
+			return nil, false, none, fail(ExitFailure, "-o %s: %v", name, err)
 		}
 		r.Close()
 		return w, true, func() error {
@@ -229,74 +233,54 @@ func openOutput(c *cli.Context) (out *os.File, toFile bool, closeOut func() erro
 	}
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_CLOEXEC, 0o666)
 	if err != nil {
-		return nil, false, none, fail(exitFailure, "cannot open -o file: %v", err)
+		return nil, false, none, fail(ExitFailure, "cannot open -o file: %v", err)
 	}
 	return f, true, f.Close, nil
 }
 
-// newWriter builds the writer the flags ask for and the glue that feeds it.
-func newWriter(c *cli.Context, cfg output.TextConfig) (output.Writer, *glue, error) {
-	spec, err := parseOutputSpec(c)
-	if err != nil {
-		return nil, nil, err
-	}
-	names, err := decodeNames(c)
-	if err != nil {
-		return nil, nil, err
-	}
-	if names != nil && names.pids {
-		cfg.Comm = names.prefixComm
-	}
-	var w output.Writer
+// newWriter builds the writer the flags ask for; its records name their
+// processes (ProcessInfo) when it prints them.
+func newWriter(c *cli.Context, spec outputSpec, cfg output.TextConfig) (w event.Sink, processInfo bool) {
+	opt := output.TextOptions{TextConfig: cfg, Durations: c.Bool("T"), Relative: c.Bool("r"),
+		ResumedFull: c.String("resumed") == "full", Status: spec.status, DecodePids: spec.pids}
 	switch spec.format {
 	case "json":
-		w = output.NewJSON(cfg.Out, spec.status)
+		return output.NewJSON(cfg.Out, spec.status), true
 	case "table":
-		w = output.NewTable(cfg.Out, spec.status)
-	default:
-		opt := output.TextOptions{TextConfig: cfg, Durations: c.Bool("T"), Relative: c.Bool("r"),
-			ResumedFull: c.String("resumed") == "full", Status: spec.status}
-		switch {
-		case c.Bool("ttt"):
-			opt.Time = output.EpochUs
-		case c.Bool("tt"):
-			opt.Time = output.WallClockUs
-		case c.Bool("t"):
-			opt.Time = output.WallClock
-		}
-		if c.Bool("ff") {
-			w = output.NewPerThread(c.String("o"), opt)
-		} else {
-			w = output.NewTextWriter(opt)
-		}
+		return output.NewTable(cfg.Out, spec.status), true
 	}
-	g := newGlue(w, spec.signals, spec.format != "text")
-	g.names = names
-	return w, g, nil
+	switch {
+	case c.Bool("ttt"):
+		opt.Time = output.EpochUs
+	case c.Bool("tt"):
+		opt.Time = output.WallClockUs
+	case c.Bool("t"):
+		opt.Time = output.WallClock
+	}
+	if c.Bool("ff") {
+		return output.NewPerThread(c.String("o"), opt), false
+	}
+	return output.NewTextWriter(opt), false
 }
 
-// decodeNames reads -Y/--decode-pids=comm and -y/--decode-fds=path; nil
-// when neither is asked for.
-func decodeNames(c *cli.Context) (*procNames, error) {
-	n := &procNames{pids: c.Bool("Y"), fds: c.Bool("y")}
+// decodeNames reads -Y/--decode-pids=comm and -y/--decode-fds=path.
+func decodeNames(c *cli.Context) (pids, fds bool, err error) {
+	pids, fds = c.Bool("Y"), c.Bool("y")
 	switch v := c.String("decode-pids"); v {
 	case "":
 	case "comm":
-		n.pids = true
+		pids = true
 	default:
-		return nil, fail(exitUsage, "--decode-pids=%s: waittrace decodes pids as comm only", v)
+		return false, false, fail(ExitUsage, "--decode-pids=%s: waittrace decodes pids as comm only", v)
 	}
 	switch v := c.String("decode-fds"); v {
 	case "":
 	case "path", "all":
-		n.fds = true
+		fds = true
 	default:
-		return nil, fail(exitUsage, "--decode-fds=%s: waittrace decodes fds as path only", v)
+		return false, false, fail(ExitUsage, "--decode-fds=%s: waittrace decodes fds as path only", v)
 	}
-	if !n.pids && !n.fds {
-		return nil, nil
-	}
-	return n, nil
+	return pids, fds, nil
 }
 
 // credential looks up -u USER (a name or a number) with its supplementary
@@ -306,7 +290,7 @@ func credential(name string) (*ptrace.Credential, error) {
 		return nil, nil
 	}
 	if os.Geteuid() != 0 {
-		return nil, fail(exitUsage, "you must be root to use -u")
+		return nil, fail(ExitUsage, "you must be root to use -u")
 	}
 	u, err := user.Lookup(name)
 	if err != nil {
@@ -315,17 +299,17 @@ func credential(name string) (*ptrace.Credential, error) {
 		}
 	}
 	if err != nil {
-		return nil, fail(exitUsage, "cannot find user %q", name)
+		return nil, fail(ExitUsage, "cannot find user %q", name)
 	}
 	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
 	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
 	if err1 != nil || err2 != nil {
-		return nil, fail(exitUsage, "user %q: uid %s, gid %s are not numbers", name, u.Uid, u.Gid)
+		return nil, fail(ExitUsage, "user %q: uid %s, gid %s are not numbers", name, u.Uid, u.Gid)
 	}
 	cred := &ptrace.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
 	gids, err := u.GroupIds()
 	if err != nil {
-		return nil, fail(exitFailure, "user %q: cannot list its groups: %v", name, err)
+		return nil, fail(ExitFailure, "user %q: cannot list its groups: %v", name, err)
 	}
 	for _, g := range gids {
 		if n, err := strconv.ParseUint(g, 10, 32); err == nil {
@@ -353,7 +337,7 @@ func generate(c *cli.Context, w io.Writer) (bool, error) {
 	case c.String("generate-completion") != "":
 		s, err := completion(c.App, c.String("generate-completion"))
 		if err != nil {
-			return true, fail(exitUsage, "%v", err)
+			return true, fail(ExitUsage, "%v", err)
 		}
 		_, err = io.WriteString(w, s)
 		return true, err

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package e2e
 
 import (
 	"bytes"
@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/waittrace/waittrace/cli"
 )
 
 // copyExe copies src to dst (mode 0755) and gives it owner uid:gid and mode.
@@ -99,8 +101,8 @@ func TestHardSetID(t *testing.T) {
 			copyExe(t, bin, exe, tc.uid, tc.gid, tc.mode)
 			_, stderr, ws := runAs(t, tc.user, dir, exe, "-o", "/dev/null", "/bin/sh", "-c", "exit 9")
 			if tc.refused {
-				if !ws.Exited() || ws.ExitStatus() != exitSetID || !strings.HasPrefix(stderr, "waittrace: refusing to run setuid or setgid") {
-					t.Errorf("exit %#x, stderr %q; want exit %d and the refusal", int(ws), stderr, exitSetID)
+				if !ws.Exited() || ws.ExitStatus() != cli.ExitSetID || !strings.HasPrefix(stderr, "waittrace: refusing to run setuid or setgid") {
+					t.Errorf("exit %#x, stderr %q; want exit %d and the refusal", int(ws), stderr, cli.ExitSetID)
 				}
 				oneLine(t, stderr)
 			} else if !ws.Exited() || ws.ExitStatus() != 9 {

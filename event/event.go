@@ -1,0 +1,133 @@
+// Package event defines the one decoded record of everything waittrace
+// sees: a wait call (its arguments as values and as text, the status,
+// siginfo and rusage it returned, its return value and errno), a signal, a
+// group-stop, an exit, an exec, a fork, an attach or detach, and what the
+// analysis derives from them (alerts, the reaps report, the -c summary).
+//
+// The session makes one Event per engine event, decoding each call once,
+// and hands it to every Sink in order. Sinks (the writers of each format,
+// the reaps tracker, the timeline) only read records: none of them talks to
+// the engine or reads tracee memory.
+package event
+
+import (
+	"time"
+
+	"github.com/waittrace/waittrace/decode"
+	"github.com/waittrace/waittrace/syscalls"
+)
+
+// Kind says what an Event reports.
+type Kind uint8
+
+// Event kinds.
+const (
+	// CallEntry: a traced call was entered. Syscall, EntryText and the
+	// Args known at entry are set.
+	CallEntry Kind = iota + 1
+	// CallExit: the call returned. Syscall, EntryText, ExitText, RetText,
+	// IsErr, Return, Errno and all Args are set, and Status, Siginfo and
+	// Rusage when the kernel's results were decoded.
+	CallExit
+	// SignalDelivered: "--- SIGCHLD {...} ---". Signal, SigNum, SigInfoText
+	// and Siginfo are set.
+	SignalDelivered
+	// GroupStopped: "--- stopped by SIGSTOP ---".
+	GroupStopped
+	// ProcessExited: "+++ exited with N +++"; ExitCode is set.
+	ProcessExited
+	// ProcessKilled: "+++ killed by SIG +++"; Signal, SigNum and Core are set.
+	ProcessKilled
+	// Traced: a thread is traced from now on; Origin, Threads and Announce
+	// are set, and Argv when known.
+	Traced
+	// Untraced: waittrace detached from the thread; Announce is set.
+	Untraced
+	// Superseded: an execve in thread Former replaced leader Proc.Tid.
+	Superseded
+	// Executed: the thread completed an execve; Argv is set when known.
+	Executed
+	// AlertFired: the analysis raised Alert (about process Proc.Pid).
+	AlertFired
+	// ReportReady: the reaps report, once the trace is over.
+	ReportReady
+	// SummaryReady: the -c summary, once the trace is over.
+	SummaryReady
+)
+
+// Origin says how a thread came to be traced (Traced events).
+type Origin uint8
+
+// Origins.
+const (
+	Launched Origin = iota + 1 // the command waittrace started
+	Attached                   // -p PID
+	Forked                     // followed child or thread (-f)
+)
+
+// Process identifies the thread an event is about. Uid is -1 and Comm empty
+// when unknown. Comm is raw bytes from the tracee: escape before printing.
+type Process struct {
+	Tid, Pid, PPid int
+	Uid            int
+	Comm           string
+}
+
+// Arg is one decoded argument of a call, as a value and as text.
+type Arg = decode.ArgValue
+
+// Event is one thing that happened, decoded. Records are not reused: sinks
+// may keep the pointer.
+type Event struct {
+	Kind Kind
+	Time time.Time
+	Proc Process
+
+	// Calls.
+	Syscall     string
+	Personality syscalls.Personality
+	// Raw are the call's argument registers as saved at entry, truncated to
+	// the personality's word size.
+	Raw       [6]uint64
+	EntryText string // arguments printed at entry, e.g. "-1, "
+	ExitText  string // the rest, without ")"
+	RetText   string // "4376", "-1 ECHILD (No child processes)"
+	IsErr     bool
+	Return    int64 // as the tracee sees it: -1 on error
+	Errno     int
+	ErrName   string
+	ErrMsg    string
+	Args      []Arg
+	// Status, CallSiginfo and Rusage are what the call stored for the
+	// caller, when decoded; nil otherwise.
+	Status      *decode.WaitStatus
+	CallSiginfo *decode.Siginfo
+	Rusage      *decode.Rusage
+
+	// Signals, stops, deaths.
+	Signal      string
+	SigNum      int
+	SigInfoText string
+	SigInfo     *decode.Siginfo
+	ExitCode    int
+	Core        bool
+
+	// Tracing.
+	Origin   Origin
+	Threads  int
+	Announce bool
+	Former   int
+	Argv     []string
+
+	// Analysis.
+	Alert   *Alert
+	Report  *Report
+	Summary *Summary
+}
+
+// Sink consumes records, in order, on the tracer's thread. Close is called
+// once, after the last record.
+type Sink interface {
+	Record(ev *Event)
+	Close() error
+}

@@ -1,0 +1,228 @@
+// Package session runs one trace: it starts the engine (launching a
+// command, attaching to processes, or both), turns each engine event into
+// one decoded record (package event) through the syscall tables and the
+// decoders, and hands the record to its sinks in order. It owns the
+// signals waittrace receives and the exit status it ends with. It knows no
+// flag names: the command line fills Options and adds the sinks.
+package session
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/waittrace/waittrace/event"
+	"github.com/waittrace/waittrace/ptrace"
+	"github.com/waittrace/waittrace/syscalls"
+)
+
+// Options say what to trace and how to decode it.
+type Options struct {
+	// Command to launch, if any, and processes to attach to.
+	Command *Command
+	Pids    []int
+	// Follow traces children and threads (-f).
+	Follow bool
+	// Calls are the traced system calls.
+	Calls []syscalls.Call
+	// Seccomp stops a launched command only at the traced calls, with a
+	// seccomp filter.
+	Seccomp bool
+	// Verbose decodes structures in full (-v).
+	Verbose bool
+	// DecodePids names the processes of pids, DecodeFds what pidfds refer
+	// to (-Y, -y).
+	DecodePids, DecodeFds bool
+	// Signals selects the signals whose delivery is recorded; nil: all.
+	Signals map[int]bool
+	// ProcessInfo fills each record's parent, uid and name, and the argv
+	// of new processes, from /proc (for JSON, the table and the reports).
+	ProcessInfo bool
+	// Announce marks the records of attached and followed processes as
+	// announced ("Process N attached"), as strace does without -q.
+	Announce bool
+	// Messages receives waittrace's own one-line warnings (stderr).
+	Messages io.Writer
+}
+
+// Command is a command to launch.
+type Command struct {
+	// Path is the resolved executable; Argv its arguments, Argv[0] included.
+	Path string
+	Argv []string
+	// Env is its environment; nil: waittrace's own.
+	Env []string
+	// Credential, if set, is the user and groups it runs as (-u).
+	Credential *ptrace.Credential
+}
+
+// Clock is implemented by sinks with deadlines of their own (the zombie
+// alert): Advance is called with each record's time before the record is
+// handed to any sink, and when the time of Next has come while nothing
+// else happens.
+type Clock interface {
+	Advance(now time.Time)
+	Next() (time.Time, bool)
+}
+
+// Ender is implemented by sinks that derive records at the end of the
+// trace (the last alerts, the report, the summary): End is called once,
+// before any sink is closed.
+type Ender interface {
+	End(now time.Time)
+}
+
+// Session is one trace. Use New, Add the sinks, then Run once.
+type Session struct {
+	opts      Options
+	sinks     []event.Sink
+	sets      map[uint32]callSet
+	names     *procNames
+	procs     map[int]event.Process
+	announced map[int]bool
+	tracer    *ptrace.Tracer
+
+	// dispatching: records emitted by sinks meanwhile wait in queued.
+	dispatching bool
+	queued      []*event.Event
+	// failed: sinks whose write error was already reported.
+	failed map[event.Sink]bool
+	// wake arms the engine's kick at the sinks' next deadline.
+	wake waker
+	// onFailure is called at the first sink that fails to write.
+	onFailure func()
+	// countReads, when set, counts the reads of tracee memory (tests).
+	countReads *int
+}
+
+// New returns a session for opts.
+func New(opts Options) *Session {
+	s := &Session{
+		opts:      opts,
+		sets:      newCallSets(opts.Calls),
+		procs:     map[int]event.Process{},
+		announced: map[int]bool{},
+		failed:    map[event.Sink]bool{},
+	}
+	if opts.DecodePids || opts.DecodeFds {
+		s.names = &procNames{pids: opts.DecodePids, fds: opts.DecodeFds}
+	}
+	return s
+}
+
+// Add appends a sink: records reach the sinks in the order they were added.
+func (s *Session) Add(sink event.Sink) { s.sinks = append(s.sinks, sink) }
+
+// Emit hands a record derived by a sink (an alert) to every sink. Emitted
+// while a record is being handed out, or while the sinks' clocks advance,
+// it follows as soon as that is done.
+func (s *Session) Emit(ev *event.Event) {
+	if s.dispatching {
+		s.queued = append(s.queued, ev)
+		return
+	}
+	s.deliver(ev)
+}
+
+// dispatch hands a record of the engine to every sink. Clocks are
+// advanced first, so that an alert due before rec comes before it.
+func (s *Session) dispatch(rec *event.Event) {
+	if !rec.Time.IsZero() {
+		s.advance(rec.Time)
+	}
+	s.deliver(rec)
+	s.checkSinks()
+}
+
+// advance moves the sinks' clocks to now.
+func (s *Session) advance(now time.Time) {
+	s.while(func() {
+		for _, sink := range s.sinks {
+			if c, ok := sink.(Clock); ok {
+				c.Advance(now)
+			}
+		}
+	})
+}
+
+// deliver hands rec to every sink, then the records they emitted meanwhile.
+func (s *Session) deliver(rec *event.Event) {
+	s.while(func() {
+		for _, sink := range s.sinks {
+			sink.Record(rec)
+		}
+	})
+}
+
+// while runs f with the records sinks emit held back, then delivers them:
+// no sink is called again while it is still handling a call.
+func (s *Session) while(f func()) {
+	s.dispatching = true
+	f()
+	s.dispatching = false
+	for len(s.queued) > 0 {
+		next := s.queued[0]
+		s.queued = s.queued[1:]
+		s.deliver(next)
+	}
+}
+
+// checkSinks reports once each sink that could not write: the trace is
+// lost from there on, the command is not affected.
+func (s *Session) checkSinks() {
+	for _, sink := range s.sinks {
+		e, ok := sink.(interface{ Err() error })
+		if !ok || s.failed[sink] {
+			continue
+		}
+		if err := e.Err(); err != nil {
+			s.failed[sink] = true
+			s.warn("writing the trace: %v", err)
+			if s.onFailure != nil {
+				s.onFailure()
+			}
+		}
+	}
+}
+
+func (s *Session) warn(format string, a ...any) {
+	if s.opts.Messages != nil {
+		fmt.Fprintf(s.opts.Messages, "waittrace: "+format+"\n", a...)
+	}
+}
+
+// handle is the engine's handler: one record per event, to every sink.
+func (s *Session) handle(ev *ptrace.Event) {
+	if ev.Kind == ptrace.Tick {
+		s.advance(ev.Time)
+		s.checkSinks()
+		s.rearm()
+		return
+	}
+	if rec := s.record(ev); rec != nil {
+		s.dispatch(rec)
+		s.rearm()
+	}
+}
+
+// end settles the sinks once the trace is over, then closes them.
+func (s *Session) end() error {
+	s.wake.stop()
+	now := time.Now()
+	s.while(func() {
+		for _, sink := range s.sinks {
+			if e, ok := sink.(Ender); ok {
+				e.End(now)
+			}
+		}
+	})
+	s.checkSinks()
+	var errs error
+	for _, sink := range s.sinks {
+		if err := sink.Close(); err != nil && !s.failed[sink] {
+			errs = errors.Join(errs, err)
+		}
+	}
+	return errs
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
 
+	"github.com/waittrace/waittrace/ptrace"
 	"github.com/waittrace/waittrace/syscalls"
 )
 
@@ -46,9 +47,13 @@ func fail(code int, format string, a ...any) error {
 // the exit status; it may not return at all when the command died by a
 // signal, which waittrace then dies by too.
 func Main(args []string, stderr io.Writer) int {
-	code := run(args, stderr)
-	return code
+	closedStdio = ptrace.ClosedStdio()
+	return run(args, stderr)
 }
+
+// closedStdio: the standard descriptors that were closed when waittrace
+// started, closed again for the command.
+var closedStdio [3]bool
 
 func run(args []string, stderr io.Writer) int {
 	status := 0
@@ -96,10 +101,12 @@ func newApp(stderr io.Writer, status *int) *cli.App {
 			&cli.StringSliceFlag{Name: "e", Usage: "`trace=LIST`: which of wait4,waitid,waitpid to trace (default all; !LIST negates)"},
 			&cli.BoolFlag{Name: "v", Usage: "print structures in full (struct rusage)"},
 			&cli.BoolFlag{Name: "q", Usage: "suppress messages about attaching and detaching"},
-			&cli.BoolFlag{Name: "seccomp-bpf", Value: true, Usage: "stop a launched command only at the traced calls, with a seccomp filter " +
-				"(children are then followed even without -f, silently, so their wait calls keep working; " +
-				"on Ctrl-C they are traced until they exit, a second Ctrl-C kills them); " +
-				"--seccomp-bpf=false stops at every call. -p always stops at every call"},
+			&cli.BoolFlag{Name: "seccomp-bpf", Value: true, Usage: "with -f, stop the launched command and its descendants only at the traced calls, with a seccomp filter " +
+				"(they are then traced to their end, even on Ctrl-C, and killed if waittrace is); " +
+				"--seccomp-bpf=false stops at every call. Without -f, and with -p, every call stops"},
+			&cli.BoolFlag{Name: "kill-on-exit", Usage: "kill the launched command and its followed descendants if waittrace dies (implied by the seccomp filter)"},
+			&cli.StringFlag{Name: "I", Usage: "`INTERRUPTIBLE`: when a fatal signal to waittrace ends the trace: 1 anywhere, 2 waiting (default), " +
+				"3 never (default for a launched command traced with -o FILE), 4 never_tstp (^Z ignored too)"},
 			&cli.BoolFlag{Name: "seccomp-floor", Hidden: true, Usage: "benchmarks only: run COMMAND untraced under the same filter, returning ALLOW"},
 			&cli.StringFlag{Name: "color", Value: "auto", Usage: "color the trace: `auto` (on a terminal without NO_COLOR), always, never"},
 		},

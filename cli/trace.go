@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"io"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -30,16 +31,20 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 	if len(argv) == 0 && len(pids) == 0 {
 		return 0, fail(ExitUsage, "must have COMMAND to run or -p PID (see waittrace --help)")
 	}
+	follow := c.Bool("f") || c.Bool("ff")
 	opts := session.Options{
-		Pids: pids, Follow: c.Bool("f") || c.Bool("ff"), Calls: calls,
-		Seccomp: c.Bool("seccomp-bpf"), Verbose: c.Bool("v"), Messages: stderr,
+		Pids: pids, Follow: follow, Calls: calls,
+		// The filter is the default with -f only; asked for without -f,
+		// the session says why it is not used.
+		Seccomp:    c.Bool("seccomp-bpf") && (follow || c.IsSet("seccomp-bpf")),
+		KillOnExit: c.Bool("kill-on-exit"), Verbose: c.Bool("v"), Messages: stderr,
 	}
 	if len(argv) > 0 {
 		path, err := resolve(argv[0])
 		if err != nil {
 			return 0, err
 		}
-		opts.Command = &session.Command{Path: path, Argv: argv}
+		opts.Command = &session.Command{Path: path, Argv: argv, ClosedStdio: closedStdio}
 		if opts.Command.Credential, err = credential(c.String("u")); err != nil {
 			return 0, err
 		}
@@ -70,6 +75,9 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 		messages = nil
 	}
 	opts.Announce = messages != nil
+	if opts.Interruptible, err = interruptible(c, opts.Command != nil && toFile && len(pids) == 0); err != nil {
+		return 0, err
+	}
 	if c.Bool("seccomp-floor") {
 		if opts.Command == nil {
 			return 0, fail(ExitUsage, "--seccomp-floor needs a COMMAND")
@@ -100,11 +108,13 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, fail(ExitFailure, "%v", err)
 	}
-	if res.OutputFailed {
-		return ExitFailure, nil
-	}
 	if len(pids) > 0 && len(res.AttachErrors) == len(pids) && !res.Launched {
 		return attachExit(res.AttachErrors), nil
+	}
+	// A trace that could not be written changes nothing for a launched
+	// command: waittrace still ends as it did (the failure was reported).
+	if res.OutputFailed && !res.Launched {
+		return ExitFailure, nil
 	}
 	code, die := res.CommandExit()
 	if die != 0 {
@@ -114,6 +124,25 @@ func trace(c *cli.Context, stderr io.Writer) (int, error) {
 		return alertExit(c), nil
 	}
 	return code, nil
+}
+
+// interruptible reads -I: a number or strace's name for it. Without -I,
+// strace's default: never when a launched command's trace goes to a file
+// (the command gets the terminal's signals itself), else while waiting.
+func interruptible(c *cli.Context, launchedToFile bool) (session.Interruptible, error) {
+	v := c.String("I")
+	if v == "" {
+		if launchedToFile {
+			return session.Never, nil
+		}
+		return session.WhileWaiting, nil
+	}
+	for i, names := range [][]string{{"1", "anywhere"}, {"2", "waiting"}, {"3", "never"}, {"4", "never_tstp"}} {
+		if slices.Contains(names, v) {
+			return session.Interruptible(i + 1), nil
+		}
+	}
+	return 0, fail(ExitUsage, "-I %s: use 1 (anywhere), 2 (waiting), 3 (never) or 4 (never_tstp)", v)
 }
 
 // attachExit picks the exit status when no -p process could be attached.

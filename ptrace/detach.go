@@ -6,29 +6,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// stopTracing handles the n-th Interrupt(sig) and reports whether the trace
-// is over. The first one gives the launched command sig (as strace gives
-// it; 0: nothing) and detaches every tracee, which keeps running; tracees carrying the
-// seccomp filter cannot be left untraced, so they are traced on until they
-// exit, and a second Interrupt kills them.
-func (t *Tracer) stopTracing(sig unix.Signal, n int) bool {
-	if n > 1 {
-		for _, tr := range t.tracees {
-			if tr.filtered {
-				_ = unix.Kill(tr.tid, unix.SIGKILL)
-			}
-		}
-		return false
-	}
-	t.result.Interrupted = sig
-	if sig != 0 && t.launched != 0 && t.tracees[t.launched] != nil {
-		_ = unix.Kill(t.launched, unix.SIGCONT)
-		_ = unix.Kill(t.launched, sig)
-	}
-	t.detachWhere(func(tr *tracee) bool { return !tr.filtered })
-	return len(t.tracees) == 0
-}
-
 // detachAll detaches every tracee.
 func (t *Tracer) detachAll() { t.detachWhere(func(*tracee) bool { return true }) }
 
@@ -49,10 +26,9 @@ func (t *Tracer) detachWhere(pick func(*tracee) bool) {
 	}
 	// hardening: a tracee that cannot stop (a vfork parent whose child
 	// neither execs nor exits, a task in uninterruptible sleep) held the
-	// detach, and so Ctrl-C, forever. Past detachPatience the ones without
-	// PTRACE_O_EXITKILL (attached, or any when nothing was launched) are
-	// given up on: the kernel detaches them when waittrace exits, or
-	// handleStop does at their stop if that comes first (t.abandoned).
+	// detach, and so Ctrl-C, forever. Past detachPatience they are given
+	// up on: handleStop detaches each at its next stop (t.abandoned), or
+	// the kernel does when waittrace exits.
 	deadline := time.Now().Add(detachPatience)
 	for len(leaving) > 0 {
 		var ws unix.WaitStatus
@@ -66,6 +42,10 @@ func (t *Tracer) detachWhere(pick func(*tracee) bool) {
 		}
 		if err != nil {
 			break
+		}
+		if t.waker != nil && tid == t.waker.pid {
+			t.handleStop(tid, ws)
+			continue
 		}
 		if tid == 0 { // WNOHANG: nothing yet
 			if time.Now().After(deadline) {
@@ -119,14 +99,13 @@ func (t *Tracer) detachWhere(pick func(*tracee) bool) {
 // detachPatience is how long detachWhere waits for tracees to stop.
 const detachPatience = time.Second
 
-// abandon gives up on the leaving tracees that have not stopped and may be
-// left to the kernel's detach at waittrace's exit: those without
-// PTRACE_O_EXITKILL, which would kill them instead. (hardening, see
-// detachWhere)
+// abandon gives up on the leaving tracees that have not stopped: each is
+// reported detached now (Late), and detached at its next stop.
+// (hardening, see detachWhere)
 func (t *Tracer) abandon(leaving map[int]bool) {
 	for tid := range leaving {
 		tr := t.tracees[tid]
-		if tr == nil || (t.launched != 0 && tr.origin != Attached) {
+		if tr == nil {
 			continue
 		}
 		delete(leaving, tid)
@@ -135,8 +114,8 @@ func (t *Tracer) abandon(leaving map[int]bool) {
 			t.abandoned = map[int]bool{}
 		}
 		t.abandoned[tid] = true
-		if !tr.hidden && !tr.invisible {
-			t.ev = Event{Kind: Detached, Tid: tid, Time: time.Now()}
+		if !tr.hidden {
+			t.ev = Event{Kind: Detached, Tid: tid, Late: true, Time: time.Now()}
 			t.emit(&t.ev)
 		}
 	}
@@ -160,7 +139,7 @@ func (t *Tracer) detachOne(tr *tracee) {
 func (t *Tracer) detachAt(tr *tracee, sig unix.Signal) {
 	delete(t.tracees, tr.tid)
 	_, _, _ = unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_DETACH, uintptr(tr.tid), 0, uintptr(sig), 0, 0)
-	if tr.hidden || tr.invisible {
+	if tr.hidden {
 		return
 	}
 	t.ev = Event{Kind: Detached, Tid: tr.tid, Time: time.Now()}

@@ -29,6 +29,8 @@ const (
 	// For Origin Attached, Threads is the number of threads of the process.
 	NewTracee
 	// Detached: the engine detached from the tracee (it keeps running).
+	// Late: it did not stop in time to be detached; it is detached at its
+	// next stop, or by the kernel when waittrace exits.
 	Detached
 	// Superseded: a thread other than the leader called execve; the old
 	// leader Tid is gone and thread Former now has Tid.
@@ -66,6 +68,7 @@ type Event struct {
 	Origin  Origin
 	Threads int
 	Former  int
+	Late    bool
 	// Pid is the thread group (process) of Tid and Parent its parent
 	// process, set on NewTracee events with Options.ProcessInfo.
 	Pid    int
@@ -80,4 +83,14 @@ type Event struct {
 	// Mem reads the tracee's memory. It is valid only during the handler
 	// call, while the tracee is stopped.
 	Mem Memory
+	// Regs are the registers at a SyscallEntry or Signal stop, with
+	// Options.Regs (HasRegs).
+	Regs    Regs
+	HasRegs bool
+}
+
+// Regs are the registers a user-space stack is unwound from: the program
+// counter, stack pointer, frame pointer and (arm64) link register.
+type Regs struct {
+	PC, SP, FP, LR uint64
 }

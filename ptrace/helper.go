@@ -1,86 +1,113 @@
 package ptrace
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
 
-// helperEnv marks a re-executed waittrace as the launch helper ("exec") or
-// the waker ("wake"). It is removed before the command is exec'd.
-const helperEnv = "WAITTRACE_HELPER"
-
-// The helper's ends of its two pipes to the tracer: it writes a byte to
-// readyFd once it runs (its own execve is over, so the tracer will not mistake
-// it for the command's), then reads goFd until the tracer, having seized it,
-// closes the other end.
+// The helper is waittrace re-executed by itself, in one of two roles:
+// launching the command (it is seized while it waits, and only then execs
+// the command, so that the command is traced from its first instruction)
+// or waking the engine (a sleeping child the engine traces: a signal sent
+// to it is a stop that ends the engine's wait4).
+//
+// A process is the helper only if its argv[0] is helperName and descriptor
+// helperFd is one end of a socket pair made by its parent, of the same
+// user: nothing in the environment can make waittrace act as its helper,
+// and the helper's parameters (the seccomp calls, the credential) come
+// through that socket, never through variables that would reach the
+// command.
 const (
-	goFd    = 3
-	readyFd = 4
+	helperName = "waittrace-helper"
+	helperFd   = 3
 )
+
+// helperParams is what the tracer tells the helper.
+type helperParams struct {
+	Wake bool `json:"wake,omitempty"`
+	// Seccomp: the filter's calls per AUDIT_ARCH_*.
+	Seccomp map[uint32][]uint64 `json:"seccomp,omitempty"`
+	// Credential to drop to before the execve (-u).
+	Credential *Credential `json:"credential,omitempty"`
+	// Closed lists the standard descriptors to close before the execve:
+	// they were closed when waittrace started (Go's runtime opened them
+	// on /dev/null).
+	Closed []int `json:"closed,omitempty"`
+}
 
 func init() {
 	// The helper must call execve from the main thread: an execve from
 	// another thread changes tids under the tracer. Locking the main
 	// goroutine in init keeps it on the main thread.
-	if os.Getenv(helperEnv) != "" {
+	if len(os.Args) > 0 && os.Args[0] == helperName {
 		runtime.LockOSThread()
 	}
 }
 
-// IsHelper reports whether this process is a re-executed waittrace helper;
-// main must then call RunHelper before anything else.
-func IsHelper() bool { return os.Getenv(helperEnv) != "" }
+// IsHelper reports whether this process is waittrace's helper, started by
+// a waittrace of the same user; main must then call RunHelper before
+// anything else.
+func IsHelper() bool {
+	if len(os.Args) == 0 || os.Args[0] != helperName {
+		return false
+	}
+	cred, err := unix.GetsockoptUcred(helperFd, unix.SOL_SOCKET, unix.SO_PEERCRED)
+	return err == nil && int(cred.Pid) == os.Getppid() && int(cred.Uid) == os.Getuid()
+}
 
 // RunHelper runs the helper and never returns.
 func RunHelper() {
-	if os.Getenv(helperEnv) != "exec" || len(os.Args) < 3 {
-		os.Exit(0) // the waker: exiting is its whole job
+	buf := make([]byte, 1<<16)
+	n, err := readFull(helperFd, buf)
+	var p helperParams
+	if err != nil || json.Unmarshal(buf[:n], &p) != nil {
+		os.Exit(126)
+	}
+	if p.Wake {
+		// Sleep until the tracer closes its end (or dies).
+		_, _ = readFull(helperFd, buf)
+		os.Exit(0)
 	}
 	// Tell the tracer we run, and whether the seccomp filter is in place:
 	// "s", or "p" and why not.
 	ready := "p"
-	if calls := os.Getenv(seccompEnv); calls != "" {
-		if err := installFromEnv(calls); err != nil {
+	if p.Seccomp != nil {
+		if err := installCalls(p.Seccomp); err != nil {
 			ready = "p" + err.Error()
 		} else {
 			ready = "s"
 		}
 	}
 	for {
-		_, err := unix.Write(readyFd, []byte(ready))
+		_, err := unix.Write(helperFd, []byte(ready))
 		if err != unix.EINTR {
 			break
 		}
 	}
-	unix.Close(readyFd)
-	b := make([]byte, 1)
-	for {
-		_, err := unix.Read(goFd, b)
-		if err != unix.EINTR {
-			break
-		}
+	// Wait for the tracer to have seized us ("g"), or to give up (EOF).
+	if n, err := readFull(helperFd, buf[:1]); err != nil || n != 1 || buf[0] != 'g' {
+		os.Exit(126)
 	}
-	unix.Close(goFd)
-	env := make([]string, 0, len(os.Environ()))
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, helperEnv+"=") && !strings.HasPrefix(kv, credEnv+"=") && !strings.HasPrefix(kv, seccompEnv+"=") {
-			env = append(env, kv)
-		}
+	unix.Close(helperFd)
+	for _, fd := range p.Closed {
+		unix.Close(fd)
 	}
-	if cred := os.Getenv(credEnv); cred != "" {
-		if err := dropTo(cred); err != nil {
-			fmt.Fprintf(os.Stderr, "waittrace: cannot run as %s: %v\n", cred, err)
+	if p.Credential != nil {
+		if err := dropTo(p.Credential); err != nil {
+			fmt.Fprintf(os.Stderr, "waittrace: cannot run as %s: %v\n", p.Credential, err)
 			os.Exit(126)
 		}
 	}
-	err := unix.Exec(os.Args[1], os.Args[2:], env)
+	if len(os.Args) < 3 {
+		os.Exit(126)
+	}
+	err = unix.Exec(os.Args[1], os.Args[2:], os.Environ())
 	fmt.Fprintf(os.Stderr, "waittrace: exec %s: %v\n", os.Args[1], err)
 	if err == unix.ENOENT {
 		os.Exit(127)
@@ -88,62 +115,38 @@ func RunHelper() {
 	os.Exit(126)
 }
 
-// seccompEnv passes the calls of the seccomp filter to the helper.
-const seccompEnv = "WAITTRACE_SECCOMP"
-
-func installFromEnv(enc string) error {
-	calls, err := decodeCalls(enc)
-	if err != nil {
-		return err
+// readFull reads one message (or up to EOF) from fd, retrying on EINTR.
+func readFull(fd int, buf []byte) (int, error) {
+	for {
+		n, err := unix.Read(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err == nil && n == 0 {
+			return 0, errors.New("EOF")
+		}
+		return n, err
 	}
-	prog, err := buildFilter(calls, false)
-	if err != nil {
-		return err
-	}
-	return installFilter(prog)
 }
 
-// credEnv passes Spec.Credential to the helper as "uid:gid:g1,g2,...".
-const credEnv = "WAITTRACE_CREDENTIAL"
-
 func (c *Credential) String() string {
-	groups := make([]string, len(c.Groups))
-	for i, g := range c.Groups {
-		groups[i] = strconv.FormatUint(uint64(g), 10)
-	}
-	return fmt.Sprintf("%d:%d:%s", c.Uid, c.Gid, strings.Join(groups, ","))
+	return fmt.Sprintf("uid %d gid %d", c.Uid, c.Gid)
 }
 
 // dropTo sets groups, gid and uid (all three ids each) as cred says. Go's
 // Setres*id apply to every thread of the helper.
-func dropTo(cred string) error {
-	f := strings.SplitN(cred, ":", 3)
-	if len(f) != 3 {
-		return fmt.Errorf("malformed credential %q", cred)
-	}
-	uid, err1 := strconv.Atoi(f[0])
-	gid, err2 := strconv.Atoi(f[1])
-	if err1 != nil || err2 != nil {
-		return fmt.Errorf("malformed credential %q", cred)
-	}
-	groups := []int{}
-	for _, g := range strings.Split(f[2], ",") {
-		if g == "" {
-			continue
-		}
-		n, err := strconv.Atoi(g)
-		if err != nil {
-			return fmt.Errorf("malformed credential %q", cred)
-		}
-		groups = append(groups, n)
+func dropTo(cred *Credential) error {
+	groups := make([]int, len(cred.Groups))
+	for i, g := range cred.Groups {
+		groups[i] = int(g)
 	}
 	if err := unix.Setgroups(groups); err != nil {
 		return fmt.Errorf("setgroups: %w", err)
 	}
-	if err := unix.Setresgid(gid, gid, gid); err != nil {
+	if err := unix.Setresgid(int(cred.Gid), int(cred.Gid), int(cred.Gid)); err != nil {
 		return fmt.Errorf("setresgid: %w", err)
 	}
-	if err := unix.Setresuid(uid, uid, uid); err != nil {
+	if err := unix.Setresuid(int(cred.Uid), int(cred.Uid), int(cred.Uid)); err != nil {
 		return fmt.Errorf("setresuid: %w", err)
 	}
 	return nil
@@ -151,63 +154,89 @@ func dropTo(cred string) error {
 
 func selfExe() string { return "/proc/self/exe" }
 
-// startWaker starts a child that exits at once, to wake the engine's wait4.
-func startWaker() (int, error) {
-	p, err := os.StartProcess(selfExe(), []string{"waittrace-waker"}, &os.ProcAttr{
-		Env: []string{helperEnv + "=wake"},
+// helper is a started helper: its pid and the tracer's end of the socket.
+type helper struct {
+	pid  int
+	sock *os.File
+}
+
+// startHelper starts a helper with p, argv after helperName, the given
+// environment and standard files. The helper's socket end is at helperFd.
+func startHelper(p helperParams, argv, env []string, stdio [3]*os.File) (*helper, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("socketpair: %w", err)
+	}
+	ours, theirs := os.NewFile(uintptr(fds[0]), "helper"), os.NewFile(uintptr(fds[1]), "helper")
+	defer theirs.Close()
+	msg, err := json.Marshal(p)
+	if err != nil {
+		ours.Close()
+		return nil, err
+	}
+	if _, err := ours.Write(msg); err != nil {
+		ours.Close()
+		return nil, fmt.Errorf("helper: %w", err)
+	}
+	proc, err := os.StartProcess(selfExe(), append([]string{helperName}, argv...), &os.ProcAttr{
+		Env:   env,
+		Files: []*os.File{stdio[0], stdio[1], stdio[2], theirs},
 	})
 	if err != nil {
-		return 0, err
+		ours.Close()
+		return nil, err
 	}
-	pid := p.Pid
-	_ = p.Release()
-	return pid, nil
+	pid := proc.Pid
+	_ = proc.Release()
+	return &helper{pid: pid, sock: ours}, nil
+}
+
+// reap collects a helper that failed or is no longer needed.
+func (h *helper) reap(kill bool) unix.WaitStatus {
+	if kill {
+		_ = unix.Kill(h.pid, unix.SIGKILL)
+	}
+	h.sock.Close()
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(h.pid, &ws, unix.WALL, nil)
+		if err != unix.EINTR {
+			return ws
+		}
+	}
 }
 
 // launch starts the command through the helper so that it is traced from its
-// first instruction: the helper is seized while it waits on a pipe, and only
-// then execs the command.
+// first instruction: the helper is seized while it waits on its socket, and
+// only then execs the command.
 func (t *Tracer) launch(spec Spec) error {
-	goR, goW, err := os.Pipe()
-	if err != nil {
-		return fmt.Errorf("launch %s: %w", spec.Path, err)
-	}
-	defer goW.Close()
-	readyR, readyW, err := os.Pipe()
-	if err != nil {
-		goR.Close()
-		return fmt.Errorf("launch %s: %w", spec.Path, err)
-	}
-	defer readyR.Close()
 	env := spec.Env
 	if env == nil {
 		env = os.Environ()
 	}
-	env = append(env[:len(env):len(env)], helperEnv+"=exec")
-	if spec.Credential != nil {
-		env = append(env, credEnv+"="+spec.Credential.String())
-	}
+	p := helperParams{Credential: spec.Credential}
 	if t.opts.Seccomp {
-		env = append(env, seccompEnv+"="+encodeCalls(t.opts.SeccompCalls))
+		p.Seccomp = t.opts.SeccompCalls
 	}
-	argv := append([]string{"waittrace-helper", spec.Path}, spec.Argv...)
-	p, err := os.StartProcess(selfExe(), argv, &os.ProcAttr{
-		Env:   env,
-		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, goR, readyW},
-	})
-	goR.Close()
-	readyW.Close()
+	stdio := [3]*os.File{os.Stdin, os.Stdout, os.Stderr}
+	for fd, closed := range spec.ClosedStdio {
+		if closed {
+			// Passed open (a nil entry would leave the helper's runtime to
+			// open /dev/null itself), closed just before the execve.
+			p.Closed = append(p.Closed, fd)
+		}
+	}
+	h, err := startHelper(p, append([]string{spec.Path}, spec.Argv...), env, stdio)
 	if err != nil {
 		return fmt.Errorf("launch %s: %w", spec.Path, err)
 	}
-	pid := p.Pid
-	_ = p.Release()
-	ready, err := io.ReadAll(readyR)
-	if err != nil || len(ready) == 0 {
-		var ws unix.WaitStatus
-		_, _ = unix.Wait4(pid, &ws, 0, nil)
+	buf := make([]byte, 4096)
+	n, err := readFull(int(h.sock.Fd()), buf)
+	if err != nil || n == 0 {
+		ws := h.reap(true)
 		return fmt.Errorf("launch %s: the helper died before it was ready: %v", spec.Path, ws)
 	}
+	ready := buf[:n]
 	filtered := ready[0] == 's'
 	t.result.Seccomp = filtered
 	if t.opts.Seccomp && !filtered {
@@ -216,14 +245,94 @@ func (t *Tracer) launch(spec Spec) error {
 			t.opts.SeccompRefused(t.result.SeccompError)
 		}
 	}
-	if err := seize(pid, t.ptraceOptions(true, false, filtered)); err != nil {
-		_ = unix.Kill(pid, unix.SIGKILL)
-		var ws unix.WaitStatus
-		_, _ = unix.Wait4(pid, &ws, 0, nil)
+	if err := seize(h.pid, t.ptraceOptions(true, false, filtered)); err != nil {
+		h.reap(true)
 		return fmt.Errorf("launch %s: %w", spec.Path, err)
 	}
-	t.launched = pid
+	if _, err := h.sock.Write([]byte{'g'}); err != nil {
+		h.reap(true)
+		return fmt.Errorf("launch %s: %w", spec.Path, err)
+	}
+	h.sock.Close()
+	t.launched = h.pid
 	t.result.Launched = true
-	t.tracees[pid] = &tracee{tid: pid, hidden: true, origin: Launched, filtered: filtered}
+	t.tracees[h.pid] = &tracee{tid: h.pid, hidden: true, origin: Launched, filtered: filtered, forked: true}
 	return nil
+}
+
+// startWaker starts the waker and seizes it: from then on a signal sent to
+// it (Tracer.wake) ends the engine's wait4. It stays in waittrace's process
+// group: a signal sent to the group (a terminal's Ctrl-C) reaches it too,
+// which is how Forward tells such a signal from one sent to waittrace
+// alone.
+func (t *Tracer) startWaker() error {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return fmt.Errorf("waker: %w", err)
+	}
+	defer null.Close()
+	h, err := startHelper(helperParams{Wake: true}, nil, []string{}, [3]*os.File{null, null, null})
+	if err != nil {
+		return fmt.Errorf("waker: %w", err)
+	}
+	if err := seize(h.pid, unix.PTRACE_O_EXITKILL); err != nil {
+		h.reap(true)
+		return fmt.Errorf("waker: %w", err)
+	}
+	t.waker = h
+	return nil
+}
+
+// stopWaker ends the waker: closing its socket lets it exit; the kill makes
+// sure of it, whatever stop it is in.
+func (t *Tracer) stopWaker() {
+	if t.waker != nil {
+		t.waker.reap(true)
+		t.waker = nil
+	}
+}
+
+// wake makes the engine's wait4 return soon: safe from any goroutine.
+func (t *Tracer) wake() {
+	t.mu.Lock()
+	pid := t.wakerPid
+	t.mu.Unlock()
+	if pid != 0 {
+		_ = unix.Kill(pid, unix.SIGUSR1)
+	}
+}
+
+// ClosedStdio reports which standard descriptors were closed when waittrace
+// started. Go's runtime opens /dev/null read-write in their place before
+// main runs, so that is what is looked for: /dev/null open O_RDWR with no
+// other flag. (A shell's "<>/dev/null" looks the same, and is taken for a
+// closed descriptor too.)
+func ClosedStdio() (closed [3]bool) {
+	var null unix.Stat_t
+	if unix.Stat(os.DevNull, &null) != nil {
+		return closed
+	}
+	for fd := range closed {
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != null.Rdev {
+			continue
+		}
+		info, err := os.ReadFile("/proc/self/fdinfo/" + strconv.Itoa(fd))
+		if err != nil {
+			continue
+		}
+		flags, err := strconv.ParseUint(statusField(string(info), "flags:"), 8, 32)
+		closed[fd] = err == nil && flags&^unix.O_LARGEFILE == unix.O_RDWR
+	}
+	return closed
+}
+
+// installCalls installs the filter that stops calls, on the helper's main
+// thread, which then execs.
+func installCalls(calls map[uint32][]uint64) error {
+	prog, err := buildFilter(calls, false)
+	if err != nil {
+		return err
+	}
+	return installFilter(prog)
 }

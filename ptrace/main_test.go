@@ -236,7 +236,7 @@ func run(t *testing.T, tr *Tracer, spec Spec, d time.Duration) Result {
 		}
 		return o.res
 	case <-time.After(d):
-		tr.Interrupt(unix.SIGKILL)
+		tr.Detach()
 		select {
 		case <-done:
 			t.Fatalf("Run did not return within %v (it did once interrupted)", d)

@@ -57,3 +57,12 @@ func setArg0(tid int, arch uint32, v uint64) error {
 	}
 	return unix.PtraceSetRegs(tid, &r)
 }
+
+// getRegs reads the registers a stack is unwound from.
+func getRegs(tid int) (Regs, error) {
+	var r unix.PtraceRegs
+	if err := unix.PtraceGetRegs(tid, &r); err != nil {
+		return Regs{}, err
+	}
+	return Regs{PC: r.Rip, SP: r.Rsp, FP: r.Rbp}, nil
+}

@@ -39,3 +39,12 @@ func setArg0(tid int, arch uint32, v uint64) error {
 	r.Regs[0] = v
 	return unix.PtraceSetRegSetArm64(tid, ntPRStatus, &r)
 }
+
+// getRegs reads the registers a stack is unwound from.
+func getRegs(tid int) (Regs, error) {
+	var r unix.PtraceRegsArm64
+	if err := unix.PtraceGetRegSetArm64(tid, ntPRStatus, &r); err != nil {
+		return Regs{}, err
+	}
+	return Regs{PC: r.Pc, SP: r.Sp, FP: r.Regs[29], LR: r.Regs[30]}, nil
+}

@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
-	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -140,47 +139,6 @@ func installFilter(prog []unix.SockFilter) error {
 		return fmt.Errorf("seccomp(SECCOMP_SET_MODE_FILTER): %w", e)
 	}
 	return nil
-}
-
-// encodeCalls and decodeCalls pass the filter's calls to the helper through
-// its environment: "c000003e:61,247;40000003:7,114,284".
-func encodeCalls(calls map[uint32][]uint64) string {
-	var parts []string
-	for arch, nrs := range calls {
-		s := make([]string, len(nrs))
-		for i, nr := range nrs {
-			s[i] = strconv.FormatUint(nr, 10)
-		}
-		parts = append(parts, strconv.FormatUint(uint64(arch), 16)+":"+strings.Join(s, ","))
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, ";")
-}
-
-func decodeCalls(s string) (map[uint32][]uint64, error) {
-	calls := map[uint32][]uint64{}
-	for _, part := range strings.Split(s, ";") {
-		if part == "" {
-			continue
-		}
-		a, list, ok := strings.Cut(part, ":")
-		arch, err := strconv.ParseUint(a, 16, 32)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("malformed seccomp calls %q", s)
-		}
-		calls[uint32(arch)] = []uint64{}
-		for _, n := range strings.Split(list, ",") {
-			if n == "" {
-				continue
-			}
-			nr, err := strconv.ParseUint(n, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("malformed seccomp calls %q", s)
-			}
-			calls[uint32(arch)] = append(calls[uint32(arch)], nr)
-		}
-	}
-	return calls, nil
 }
 
 // hasCap reports whether capability c is in our effective set.

@@ -25,9 +25,19 @@ type Options struct {
 	// Seccomp stops a launched command only at the calls in SeccompCalls
 	// (AUDIT_ARCH_* -> numbers), with a seccomp filter installed between
 	// fork and exec, instead of at every system call. Attached processes
-	// are always traced with PTRACE_SYSCALL.
+	// are always traced with PTRACE_SYSCALL. Every descendant inherits the
+	// filter, and one without a tracer would get ENOSYS from the filtered
+	// calls: use it with Follow only. Tracees that carry it are never
+	// detached, and are killed if waittrace dies (PTRACE_O_EXITKILL).
 	Seccomp      bool
 	SeccompCalls map[uint32][]uint64
+	// KillOnExit kills the launched command and its followed descendants
+	// if waittrace dies (strace's --kill-on-exit); otherwise the kernel
+	// detaches them and they run on.
+	KillOnExit bool
+	// Regs reads the registers a stack is unwound from (Event.Regs) at
+	// each reported syscall entry and signal stop.
+	Regs bool
 	// ProcessInfo fills Event.Pid, Parent and Argv from /proc on NewTracee
 	// and Exec events. Without it Pid is Tid and the rest are empty: the
 	// reads cost about as much as the rest of a fork's stops together.
@@ -35,6 +45,9 @@ type Options struct {
 	// SeccompRefused, if set, is told at once when the kernel refused
 	// the filter and every call will stop instead (also in Result).
 	SeccompRefused func(error)
+	// AttachFailed, if set, is told at once of each pid that could not be
+	// attached (also in Result).
+	AttachFailed func(error)
 }
 
 // Spec says what to trace: a command to launch, processes to attach to, or both.
@@ -46,14 +59,18 @@ type Spec struct {
 	// Credential, if set, is what the command runs as (-u): the helper
 	// drops to it just before the execve.
 	Credential *Credential
+	// ClosedStdio: the standard descriptors the command gets closed (they
+	// were closed when waittrace started, see ClosedStdio).
+	ClosedStdio [3]bool
 	// Pids are processes to attach to, with all their threads.
 	Pids []int
 }
 
 // Credential is a user and its groups to run the launched command as.
 type Credential struct {
-	Uid, Gid uint32
-	Groups   []uint32
+	Uid    uint32   `json:"uid"`
+	Gid    uint32   `json:"gid"`
+	Groups []uint32 `json:"groups"`
 }
 
 // Result is the outcome of a trace.
@@ -63,8 +80,11 @@ type Result struct {
 	Launched bool
 	Reaped   bool
 	Status   unix.WaitStatus
-	// Interrupted is the signal that stopped the trace early, or 0.
-	Interrupted unix.Signal
+	// Detached: Detach ended the trace early. A launched command was
+	// still waited for, as its parent. KeptFiltered: tracees that carry
+	// the seccomp filter were left traced to their end.
+	Detached     bool
+	KeptFiltered bool
 	// Seccomp reports that the seccomp filter is in use; SeccompError
 	// says why it is not, when it was asked for and the kernel refused.
 	Seccomp      bool
@@ -90,11 +110,21 @@ type Tracer struct {
 
 	// abandoned: tracees detachWhere gave up waiting for (hardening).
 	abandoned map[int]bool
+	// exitedEarly: children whose exit came before their parent's fork
+	// event, which must then not make them tracees again.
+	exitedEarly map[int]bool
+	// waker is the sleeping child whose stops wake the loop.
+	waker *helper
+	// detached: Detach was carried out.
+	detached bool
+	// wakerGot: the signals the waker got lately (see Forward).
+	wakerGot []forwardRequest
 
-	mu         sync.Mutex
-	interrupt  unix.Signal
-	interrupts int
-	kicks      int
+	mu       sync.Mutex
+	wakerPid int
+	detach   bool // Detach was called
+	kicks    int
+	forwards []forwardRequest
 }
 
 // tracee is the engine's state for one traced thread.
@@ -102,9 +132,6 @@ type tracee struct {
 	tid int
 	// hidden: the launch helper before it has exec'd the command.
 	hidden bool
-	// invisible: a child followed only because it carries the seccomp
-	// filter (no -f): it is served but never reported.
-	invisible bool
 	// filtered: the tracee carries the seccomp filter; it runs under
 	// PTRACE_CONT and stops only at the filtered calls.
 	filtered bool
@@ -125,6 +152,8 @@ type tracee struct {
 	helperSignals bool
 	// announced: a NewTracee event was sent.
 	announced bool
+	// forked: its parent's fork event was seen (or it was not forked).
+	forked bool
 	origin    Origin
 }
 
@@ -139,23 +168,20 @@ func New(opts Options, handle func(*Event)) *Tracer {
 	}
 }
 
-// Interrupt asks the trace to end: launched commands get sig (unless it is
-// 0), attached processes are detached and left running. Safe from any
-// goroutine, the handler included.
-//
-// A launched command that carries the seccomp filter cannot be left running
-// untraced (its wait calls would fail with ENOSYS), so it is traced on until
-// it exits; a second Interrupt kills it with SIGKILL.
-func (t *Tracer) Interrupt(sig unix.Signal) {
+// Detach asks the trace to end: every tracee is detached and left running
+// as it was, except those that carry the seccomp filter, which are traced
+// until they exit (detached, their filtered calls would fail with ENOSYS).
+// A launched command is still waited for: Run returns once it has exited.
+// No signal is sent to any tracee. Safe from any goroutine; calls after the
+// first change nothing.
+func (t *Tracer) Detach() {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.interrupt == 0 {
-		t.interrupt = sig
+	first := !t.detach
+	t.detach = true
+	t.mu.Unlock()
+	if first {
+		t.wake()
 	}
-	t.interrupts++
-	// The engine sleeps in wait4(2), which Go's SA_RESTART handlers restart
-	// after a signal; a child of ours that exits at once wakes it.
-	_, _ = startWaker()
 }
 
 // Kick makes the engine send a Tick event soon, from its own thread, even
@@ -165,15 +191,15 @@ func (t *Tracer) Kick() {
 	t.mu.Lock()
 	t.kicks++
 	t.mu.Unlock()
-	_, _ = startWaker()
+	t.wake()
 }
 
-// pending returns the first interrupting signal, and how many Interrupt
-// and Kick calls there were so far.
-func (t *Tracer) pending() (sig unix.Signal, interrupts, kicks int) {
+// pending reports whether Detach was called, and how many Kick calls there
+// were so far.
+func (t *Tracer) pending() (detach bool, kicks int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.interrupt, t.interrupts, t.kicks
+	return t.detach, t.kicks
 }
 
 // Run launches and attaches as spec says and traces until no tracee is left
@@ -193,9 +219,24 @@ func (t *Tracer) Run(spec Spec) (Result, error) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	}
 
+	if err := t.startWaker(); err != nil {
+		return t.result, err
+	}
+	t.mu.Lock()
+	t.wakerPid = t.waker.pid
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		t.wakerPid = 0
+		t.mu.Unlock()
+		t.stopWaker()
+	}()
 	for _, pid := range spec.Pids {
 		if err := t.attach(pid); err != nil {
 			t.result.AttachErrors = append(t.result.AttachErrors, err)
+			if t.opts.AttachFailed != nil {
+				t.opts.AttachFailed(err)
+			}
 		}
 	}
 	if spec.Path != "" {
@@ -213,14 +254,15 @@ func (t *Tracer) Run(spec Spec) (Result, error) {
 
 func (t *Tracer) ptraceOptions(hidden, attached, filtered bool) int {
 	o := unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC
-	if !attached {
+	// A tracee that carries the filter must not outlive its tracer: its
+	// filtered calls would fail with ENOSYS.
+	if !attached && (t.opts.KillOnExit || filtered) {
 		o |= unix.PTRACE_O_EXITKILL
 	}
 	if filtered {
 		o |= unix.PTRACE_O_TRACESECCOMP
 	}
-	// Children carrying the filter are followed even without -f.
-	if (t.opts.Follow || filtered) && !hidden {
+	if t.opts.Follow && !hidden {
 		o |= unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
 	}
 	return o
@@ -244,7 +286,7 @@ func (t *Tracer) emit(ev *Event) {
 
 // announce sends the NewTracee event for tr once.
 func (t *Tracer) announce(tr *tracee, threads int) {
-	if tr.announced || tr.hidden || tr.invisible {
+	if tr.announced || tr.hidden {
 		return
 	}
 	tr.announced = true
@@ -286,11 +328,12 @@ func poll(ws *unix.WaitStatus) int {
 	}
 }
 
-// loop waits for stops and handles them until no tracee is left.
+// loop waits for stops and handles them until no tracee is left and a
+// launched command, traced or not, has been reaped.
 func (t *Tracer) loop() error {
-	handled, ticked := 0, 0
+	ticked := 0
 	yielded := time.Now()
-	for len(t.tracees) > 0 {
+	for len(t.tracees) > 0 || t.waitingForCommand() {
 		// Go's sysmon treats a goroutine that has not been rescheduled for
 		// 10ms as a hog: it preempts it, takes its P from the next blocking
 		// wait4, and then polls every 20µs for a while, at every such
@@ -299,20 +342,20 @@ func (t *Tracer) loop() error {
 			runtime.Gosched()
 			yielded = time.Now()
 		}
-		sig, n, kicks := t.pending()
+		for _, r := range t.takeForwards() {
+			t.forward(r)
+		}
+		detach, kicks := t.pending()
 		if kicks > ticked {
 			ticked = kicks
 			t.ev = Event{Kind: Tick, Time: time.Now()}
 			t.emit(&t.ev)
 		}
-		if n > handled {
-			handled = n
-			if t.stopTracing(sig, n) {
-				return nil
-			}
-			if len(t.tracees) == 0 {
-				return nil
-			}
+		if detach && !t.detached {
+			t.detached, t.result.Detached = true, true
+			t.detachWhere(func(tr *tracee) bool { return !tr.filtered })
+			t.result.KeptFiltered = len(t.tracees) > 0
+			continue
 		}
 		var ws unix.WaitStatus
 		var tid int
@@ -337,6 +380,12 @@ func (t *Tracer) loop() error {
 	return nil
 }
 
+// waitingForCommand: the launched command was detached and has not exited
+// yet; waittrace, its parent, waits for it.
+func (t *Tracer) waitingForCommand() bool {
+	return t.launched != 0 && !t.result.Reaped
+}
+
 func (t *Tracer) handleStop(tid int, ws unix.WaitStatus) {
 	if t.abandoned[tid] {
 		// hardening: given up on by detachWhere, it stopped at last:
@@ -347,10 +396,26 @@ func (t *Tracer) handleStop(tid int, ws unix.WaitStatus) {
 		}
 		return
 	}
+	if t.waker != nil && tid == t.waker.pid {
+		// A wake-up, or a signal to waittrace's process group: either way
+		// it is ours, not the waker's to handle.
+		if ws.Stopped() {
+			if ptraceEventOf(ws) == 0 {
+				t.wakerSignal(ws.StopSignal())
+			}
+			t.resumeWaker()
+		}
+		return
+	}
 	tr := t.tracees[tid]
 	if tr == nil {
+		if tid == t.launched && (ws.Exited() || ws.Signaled()) {
+			// The command, detached, has ended.
+			t.result.Reaped, t.result.Status = true, ws
+			return
+		}
 		if ws.Exited() || ws.Signaled() {
-			return // the waker, or a thread we already forgot
+			return // a thread we already forgot
 		}
 		// A new child or thread of a followed tracee can report its first
 		// stop before its parent reports the fork event.
@@ -366,11 +431,18 @@ func (t *Tracer) handleStop(tid int, ws unix.WaitStatus) {
 
 func (t *Tracer) gone(tr *tracee, ws unix.WaitStatus) {
 	delete(t.tracees, tr.tid)
+	if !tr.forked {
+		// Its parent's fork event may still come.
+		if t.exitedEarly == nil {
+			t.exitedEarly = map[int]bool{}
+		}
+		t.exitedEarly[tr.tid] = true
+	}
 	if tr.tid == t.launched {
 		t.result.Reaped = true
 		t.result.Status = ws
 	}
-	if tr.hidden || tr.invisible {
+	if tr.hidden {
 		return
 	}
 	t.announce(tr, 0)
@@ -396,7 +468,7 @@ func (t *Tracer) stopped(tr *tracee, ws unix.WaitStatus) {
 		if isStopSignal(sig) {
 			// A group-stop: report it and let it stay stopped, visible to
 			// the real parent's waitpid(WUNTRACED), until SIGCONT.
-			if !tr.hidden && !tr.invisible {
+			if !tr.hidden {
 				t.ev = Event{Kind: GroupStop, Tid: tr.tid, Sig: int(sig), Time: time.Now()}
 				t.emit(&t.ev)
 			}
@@ -456,12 +528,13 @@ func (t *Tracer) signalStop(tr *tracee, sig unix.Signal) {
 		t.resume(tr, 0)
 		return
 	}
-	if !tr.hidden && !tr.invisible {
+	if !tr.hidden {
 		buf := t.siginfo[:]
 		if err := ptraceGetSiginfo(tr.tid, buf); err != nil {
 			buf = nil
 		}
 		t.ev = Event{Kind: Signal, Tid: tr.tid, Sig: int(sig), Siginfo: buf, Mem: t.mem(tr.tid), Time: time.Now()}
+		t.readRegs(tr)
 		t.emit(&t.ev)
 	}
 	t.resume(tr, sig)
@@ -496,9 +569,10 @@ func (t *Tracer) syscall(tr *tracee, s *stopInfo) {
 		tr.helperSignals = false
 		tr.inSyscall = true
 		tr.arch, tr.nr, tr.args = s.arch, s.nr, s.args
-		tr.reported = !tr.hidden && !tr.invisible && t.opts.Trace != nil && t.opts.Trace(s.arch, s.nr)
+		tr.reported = !tr.hidden && t.opts.Trace != nil && t.opts.Trace(s.arch, s.nr)
 		if tr.reported {
 			t.ev = Event{Kind: SyscallEntry, Tid: tr.tid, Arch: s.arch, Nr: s.nr, Args: s.args, Mem: t.mem(tr.tid), Time: time.Now()}
+			t.readRegs(tr)
 			t.emit(&t.ev)
 		}
 		return
@@ -542,11 +616,16 @@ func (t *Tracer) ptraceEvent(tr *tracee, event int) {
 		}
 		// Count the child from its parent's fork event, whichever of the two
 		// stops comes first, so that the parent's next line already has its
-		// "[pid N]" prefix.
+		// "[pid N]" prefix. It may even have exited already.
+		if t.exitedEarly[int(msg)] {
+			delete(t.exitedEarly, int(msg))
+			return
+		}
 		child := t.tracees[int(msg)]
 		if child == nil {
 			child = t.newChild(int(msg), tr)
 		}
+		child.forked = true
 		t.announce(child, 0)
 	case unix.PTRACE_EVENT_EXEC:
 		msg, err := unix.PtraceGetEventMsg(tr.tid)
@@ -560,13 +639,11 @@ func (t *Tracer) ptraceEvent(tr *tracee, event int) {
 			_ = unix.PtraceSetOptions(tr.tid, t.ptraceOptions(false, false, tr.filtered))
 			t.announce(tr, 0)
 		}
-		if !tr.invisible {
-			t.ev = Event{Kind: Exec, Tid: tr.tid, Time: time.Now()}
-			if t.opts.ProcessInfo {
-				t.ev.Argv = procArgv(tr.tid)
-			}
-			t.emit(&t.ev)
+		t.ev = Event{Kind: Exec, Tid: tr.tid, Time: time.Now()}
+		if t.opts.ProcessInfo {
+			t.ev.Argv = procArgv(tr.tid)
 		}
+		t.emit(&t.ev)
 	}
 }
 
@@ -578,15 +655,13 @@ func (t *Tracer) superseded(leader *tracee, former int) {
 		leader.inSyscall, leader.reported = old.inSyscall, old.reported
 		leader.arch, leader.nr, leader.args = old.arch, old.nr, old.args
 	}
-	if !leader.invisible {
-		t.ev = Event{Kind: Superseded, Tid: leader.tid, Former: former, Time: time.Now()}
-		t.emit(&t.ev)
-	}
+	t.ev = Event{Kind: Superseded, Tid: leader.tid, Former: former, Time: time.Now()}
+	t.emit(&t.ev)
 }
 
 // newChild registers a child or thread first seen at its own stop (parent
 // nil: found through /proc) or at its parent's fork event. It inherits the
-// filter and, without -f, invisibility from its parent.
+// filter from its parent.
 func (t *Tracer) newChild(tid int, parent *tracee) *tracee {
 	if parent == nil {
 		pid, ppid := procIDs(tid)
@@ -594,10 +669,9 @@ func (t *Tracer) newChild(tid int, parent *tracee) *tracee {
 			parent = t.tracees[ppid]
 		}
 	}
-	c := &tracee{tid: tid, origin: Followed, invisible: !t.opts.Follow}
+	c := &tracee{tid: tid, origin: Followed}
 	if parent != nil {
 		c.filtered = parent.filtered
-		c.invisible = parent.invisible || !t.opts.Follow
 	} else {
 		// An orphan of a tracee killed mid-fork: assume the worst (the
 		// filter), which keeps it served rather than failing with ENOSYS.
@@ -622,8 +696,8 @@ func (t *Tracer) seccompStop(tr *tracee) {
 		t.resume(tr, 0)
 		return
 	}
-	if tr.invisible || tr.hidden {
-		// Served only so that the call works: no exit stop needed.
+	if tr.hidden {
+		// The helper's own call, before the command: no exit stop needed.
 		t.resume(tr, 0)
 		return
 	}
@@ -663,4 +737,19 @@ func putLe64(b []byte, v uint64) {
 	for i := 0; i < 8; i++ {
 		b[i] = byte(v >> (8 * i))
 	}
+}
+
+// readRegs fills t.ev's registers for tr, with Options.Regs.
+func (t *Tracer) readRegs(tr *tracee) {
+	if !t.opts.Regs {
+		return
+	}
+	if r, err := getRegs(tr.tid); err == nil {
+		t.ev.Regs, t.ev.HasRegs = r, true
+	}
+}
+
+// resumeWaker lets the waker sleep on after a wake-up, without the signal.
+func (t *Tracer) resumeWaker() {
+	_, _, _ = unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_CONT, uintptr(t.waker.pid), 0, 0, 0, 0)
 }

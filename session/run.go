@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -36,58 +35,39 @@ func (s *Session) traced(arch uint32, nr uint64) bool {
 	return ok
 }
 
-// Run traces until no tracee is left or a signal ends the trace, then
-// settles and closes the sinks. Attach errors are in the result, and
-// reported on Messages as they happen.
+// Run traces until no tracee is left, and a launched command has exited,
+// then settles and closes the sinks. Attach errors are reported on
+// Messages as they happen, and in the result.
 func (s *Session) Run() (Result, error) {
 	var spec ptrace.Spec
-	if c := s.opts.Command; c != nil {
-		spec = ptrace.Spec{Path: c.Path, Argv: c.Argv, Env: c.Env, Credential: c.Credential}
+	c := s.opts.Command
+	if c != nil {
+		spec = ptrace.Spec{Path: c.Path, Argv: c.Argv, Env: c.Env, Credential: c.Credential, ClosedStdio: c.ClosedStdio}
 	}
 	spec.Pids = s.opts.Pids
+	seccomp := s.opts.Seccomp && c != nil
+	if seccomp && !s.opts.Follow {
+		// Every descendant inherits the filter, and without a tracer its
+		// wait calls would fail: strace refuses it too.
+		s.warn("--seccomp-bpf cannot be used without -f/--follow-forks, disabling")
+		seccomp = false
+	}
 	s.tracer = ptrace.New(ptrace.Options{
 		Follow: s.opts.Follow, Trace: s.traced,
-		Seccomp: s.opts.Seccomp, SeccompCalls: s.SeccompCalls(),
+		Seccomp: seccomp, SeccompCalls: s.SeccompCalls(), KillOnExit: s.opts.KillOnExit,
 		ProcessInfo: s.opts.ProcessInfo,
 		SeccompRefused: func(err error) {
 			s.warn("the kernel refused the seccomp filter (%v): stopping at every system call instead", err)
 		},
+		AttachFailed: func(err error) { s.warn("%v", err) },
 	}, s.handle)
 	s.wake.kick = s.tracer.Kick
 
-	var stopQuietly sync.Once // output failure or SIGPIPE: detach once
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGPIPE)
-	defer func() {
-		signal.Stop(sigs)
-		// Still no death by SIGPIPE for the last message on a closed stderr.
-		signal.Ignore(unix.SIGPIPE)
-	}()
-	go func() {
-		for sig := range sigs {
-			if sig == unix.SIGPIPE {
-				// strace detaches on SIGPIPE; so does waittrace. But a
-				// closed trace pipe raises SIGPIPE too (the write then
-				// fails with EPIPE, handled as an output failure), and
-				// waittrace cannot tell the two apart: so nothing is passed
-				// on to the command, and with the output failure this
-				// counts as one interrupt, not two (which would kill).
-				stopQuietly.Do(func() { s.tracer.Interrupt(0) })
-				continue
-			}
-			s.tracer.Interrupt(sig.(syscall.Signal))
-		}
-	}()
-	// When the trace cannot be written, stop tracing: detach, and let the
-	// command run on (served silently if it carries the filter).
-	s.onFailure = func() { stopQuietly.Do(func() { s.tracer.Interrupt(0) }) }
-
+	stop := s.catchSignals(c != nil)
+	defer stop()
 	quietSIGCHLD()
 	res, err := s.tracer.Run(spec)
-	for _, e := range res.AttachErrors {
-		s.warn("%v", e)
-	}
-	out := Result{Result: res, OutputFailed: len(s.failed) > 0}
+	out := Result{Result: res}
 	if err != nil {
 		return out, err
 	}
@@ -95,7 +75,49 @@ func (s *Session) Run() (Result, error) {
 		return out, err
 	}
 	out.OutputFailed = len(s.failed) > 0
+	if out.KeptFiltered {
+		s.warn("the processes that carry the seccomp filter were traced to their end: they cannot be detached")
+	}
 	return out, nil
+}
+
+// catchSignals handles the signals that end a trace (strace's -I): a fatal
+// signal that waittrace gets is passed on to the launched command unless
+// its process group got it too (Tracer.Forward), and, when interruptible,
+// ends the trace: everything is detached and left running, and a launched
+// command is still waited for. SIGPIPE means the trace's reader went
+// away: the write fails with EPIPE, which is reported once, and tracing
+// goes on. It returns the function that stops catching them.
+func (s *Session) catchSignals(launched bool) func() {
+	sigs := make(chan os.Signal, 16)
+	caught := []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGPIPE}
+	if s.opts.Interruptible >= NeverTSTP {
+		caught = append(caught, unix.SIGTSTP)
+	}
+	signal.Notify(sigs, caught...)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for sig := range sigs {
+			switch sig {
+			case unix.SIGPIPE, unix.SIGTSTP:
+				continue
+			}
+			if launched {
+				s.tracer.Forward(sig.(syscall.Signal))
+			}
+			if s.opts.Interruptible <= WhileWaiting {
+				s.tracer.Detach()
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(sigs)
+		<-done
+		// Still no death by SIGPIPE for the last message on a closed stderr.
+		signal.Ignore(unix.SIGPIPE)
+	}
 }
 
 // CommandExit is how waittrace ends as the command did: its exit status,
@@ -106,8 +128,6 @@ func (r Result) CommandExit() (code int, die unix.Signal) {
 		return r.Status.ExitStatus(), 0
 	case r.Launched && r.Reaped && r.Status.Signaled():
 		return 0, r.Status.Signal()
-	case r.Interrupted != 0 && r.Launched:
-		return 0, r.Interrupted
 	}
 	return 0, 0
 }

@@ -27,8 +27,13 @@ type Options struct {
 	// Calls are the traced system calls.
 	Calls []syscalls.Call
 	// Seccomp stops a launched command only at the traced calls, with a
-	// seccomp filter.
+	// seccomp filter; with Follow only (every descendant inherits it).
 	Seccomp bool
+	// KillOnExit kills the launched command and its followed descendants
+	// if waittrace dies; the seccomp filter implies it.
+	KillOnExit bool
+	// Interruptible says when a fatal signal ends the trace (strace's -I).
+	Interruptible Interruptible
 	// Verbose decodes structures in full (-v).
 	Verbose bool
 	// DecodePids names the processes of pids, DecodeFds what pidfds refer
@@ -55,7 +60,24 @@ type Command struct {
 	Env []string
 	// Credential, if set, is the user and groups it runs as (-u).
 	Credential *ptrace.Credential
+	// ClosedStdio: the standard descriptors that were closed when
+	// waittrace started, to be closed for the command too.
+	ClosedStdio [3]bool
 }
+
+// Interruptible is strace's -I: whether a fatal signal (SIGINT, SIGTERM,
+// SIGHUP, SIGQUIT) to waittrace ends the trace.
+type Interruptible int
+
+// The -I levels. Anywhere and WhileWaiting end the trace (waittrace
+// handles signals between stops either way); Never keeps tracing to the
+// end; NeverTSTP also ignores SIGTSTP (^Z).
+const (
+	Anywhere     Interruptible = 1
+	WhileWaiting Interruptible = 2
+	Never        Interruptible = 3
+	NeverTSTP    Interruptible = 4
+)
 
 // Clock is implemented by sinks with deadlines of their own (the zombie
 // alert): Advance is called with each record's time before the record is
@@ -90,8 +112,6 @@ type Session struct {
 	failed map[event.Sink]bool
 	// wake arms the engine's kick at the sinks' next deadline.
 	wake waker
-	// onFailure is called at the first sink that fails to write.
-	onFailure func()
 	// countReads, when set, counts the reads of tracee memory (tests).
 	countReads *int
 }
@@ -179,9 +199,6 @@ func (s *Session) checkSinks() {
 		if err := e.Err(); err != nil {
 			s.failed[sink] = true
 			s.warn("writing the trace: %v", err)
-			if s.onFailure != nil {
-				s.onFailure()
-			}
 		}
 	}
 }

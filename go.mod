@@ -4,6 +4,8 @@ go 1.26.8
 
 require (
 	github.com/fatih/color v1.19.0
+	github.com/go-delve/delve v1.27.2
+	github.com/ianlancetaylor/demangle v0.0.0-20260724033716-83e58baca724
 	github.com/mattn/go-isatty v0.0.20
 	github.com/urfave/cli/v2 v2.27.7
 	golang.org/x/sys v0.49.0

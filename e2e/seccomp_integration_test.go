@@ -29,7 +29,7 @@ func TestSeccompInterrupt(t *testing.T) {
 		name  string
 		flags []string
 	}{
-		{"to-file", []string{"-o", "trace.out"}},                   // -I3: never interrupted
+		{"to-file", []string{"-o", "trace.out"}},                    // -I3: never interrupted
 		{"to-stderr", []string{"-o", "/dev/null", "-I", "waiting"}}, // -I2: detaches what it can
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -154,7 +154,7 @@ type tracee struct {
 	announced bool
 	// forked: its parent's fork event was seen (or it was not forked).
 	forked bool
-	origin    Origin
+	origin Origin
 }
 
 // New returns a Tracer that reports events to handle. handle is called on the

@@ -20,5 +20,5 @@ func main() {
 	if ptrace.IsHelper() {
 		ptrace.RunHelper()
 	}
-	os.Exit(cli.Main(os.Args, os.Stderr))
+	os.Exit(cli.Main(os.Args, os.Stdout, os.Stderr))
 }

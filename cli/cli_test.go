@@ -11,6 +11,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,6 +41,22 @@ func wantExitError(t *testing.T, err error, code int, parts ...string) {
 	if strings.Contains(ee.msg, "\n") {
 		t.Errorf("message %q is not one line", ee.msg)
 	}
+}
+
+// traceOf reads -e expressions (or --trace= ones) as the command line
+// does and returns the calls they select.
+func traceOf(exprs []string) ([]syscalls.Call, error) {
+	s := &settings{calls: syscalls.Calls()}
+	var matches []GetoptMatch
+	for _, e := range exprs {
+		if v, ok := strings.CutPrefix(e, "--trace="); ok {
+			matches = append(matches, GetoptMatch{Name: "trace", Spelling: "--trace", Value: v, HasValue: true})
+			continue
+		}
+		matches = append(matches, GetoptMatch{Name: "e", Spelling: "-e", Value: e, HasValue: true})
+	}
+	err := s.qualify(matches)
+	return s.calls, err
 }
 
 func TestParseTrace(t *testing.T) {
@@ -74,17 +91,25 @@ func TestParseTrace(t *testing.T) {
 		{exprs: []string{"trace=wait4,open"}, err: []string{"open", "wait4, waitid and waitpid"}},
 		{exprs: []string{"trace=!open"}, err: []string{"open", "wait4, waitid and waitpid"}},
 		{exprs: []string{"trace=WAIT4"}, err: []string{"WAIT4", "wait4, waitid and waitpid"}},
-		{exprs: []string{"trace=%process"}, err: []string{"%process"}},
+		{exprs: []string{"trace=%process"}, want: all},
+		{exprs: []string{"trace=%file"}, want: nil},
+		{exprs: []string{"trace=/^wait4$"}, want: []syscalls.Call{syscalls.Wait4}},
+		{exprs: []string{"trace=/wait"}, want: all},
+		{exprs: []string{"trace=?open,wait4"}, want: []syscalls.Call{syscalls.Wait4}},
+		{exprs: []string{"--trace=waitid"}, want: []syscalls.Call{syscalls.Waitid}},
+		{exprs: []string{"trace=wait4", "--trace=waitid"}, want: []syscalls.Call{syscalls.Waitid}},
+		{exprs: []string{"--trace=waitid", "trace=wait4"}, want: []syscalls.Call{syscalls.Wait4}},
 		{exprs: []string{"trace="}, err: []string{"wait4, waitid and waitpid"}},
 		{exprs: []string{"trace=,"}, err: []string{"wait4, waitid and waitpid"}},
 		{exprs: []string{"trace=wait4", "trace=open"}, err: []string{"open"}},
-		{exprs: []string{"signal=none"}, err: []string{"-e signal", "waittrace supports -e trace=, status= and signal="}},
-		{exprs: []string{"abbrev=none"}, err: []string{"-e abbrev", "waittrace supports -e trace="}},
-		{exprs: []string{"=wait4"}, err: []string{"waittrace supports -e trace="}},
+		{exprs: []string{"signal=none"}, want: all},
+		{exprs: []string{"abbrev=none"}, want: all},
+		{exprs: []string{"frob=wait4"}, err: []string{"unknown qualifier class", "frob"}},
+		{exprs: []string{"read=3"}, err: []string{"-e read=3", "the wait calls read none"}},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.exprs, " "), func(t *testing.T) {
-			got, err := parseTrace(tc.exprs)
+			got, err := traceOf(tc.exprs)
 			if tc.err != nil {
 				if err == nil {
 					t.Fatalf("parseTrace(%q) = %v, want an error", tc.exprs, got)
@@ -117,7 +142,7 @@ func FuzzParseTrace(f *testing.F) {
 	}
 	family := syscalls.Calls()
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := parseTrace(strings.Split(s, "\x00"))
+		got, err := traceOf(strings.Split(s, "\x00"))
 		if err != nil {
 			var ee *exitError
 			if !errors.As(err, &ee) || ee.code != ExitUsage || ee.msg == "" {
@@ -287,19 +312,9 @@ func TestColorFlag(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("NO_COLOR", tc.noColor)
-			got, err := useColor(tc.mode, tc.out, tc.toFile)
-			if err != nil {
-				t.Fatalf("useColor(%q): %v", tc.mode, err)
+			if got := colorSetting(tc.mode, tc.out, tc.toFile); got != tc.want {
+				t.Errorf("colorSetting(%q, toFile=%v, NO_COLOR=%q) = %v, want %v", tc.mode, tc.toFile, tc.noColor, got, tc.want)
 			}
-			if got != tc.want {
-				t.Errorf("useColor(%q, toFile=%v, NO_COLOR=%q) = %v, want %v", tc.mode, tc.toFile, tc.noColor, got, tc.want)
-			}
-		})
-	}
-	for _, bad := range []string{"sometimes", "", "ALWAYS", "yes"} {
-		t.Run("bad "+bad, func(t *testing.T) {
-			_, err := useColor(bad, regular, false)
-			wantExitError(t, err, ExitUsage, "--color="+bad+":", "auto, always or never")
 		})
 	}
 }
@@ -320,13 +335,31 @@ func TestRunUserErrors(t *testing.T) {
 		{nil, ExitUsage, "must have COMMAND to run or -p PID" + usageHint},
 		{[]string{"-f", "-v"}, ExitUsage, "must have COMMAND to run or -p PID" + usageHint},
 		{[]string{"--"}, ExitUsage, "must have COMMAND to run or -p PID" + usageHint},
-		{[]string{"--bogus", "true"}, ExitUsage, "flag provided but not defined: -bogus" + usageHint},
-		{[]string{"-x", "true"}, ExitUsage, "flag provided but not defined: -x" + usageHint},
-		{[]string{"-p"}, ExitUsage, "flag needs an argument: -p" + usageHint},
-		{[]string{"-f=maybe", "true"}, ExitUsage, `invalid boolean value "maybe" for -f: parse error` + usageHint},
+		{[]string{"--bogus", "true"}, ExitUsage, "unrecognized option '--bogus'" + usageHint},
+		{[]string{"-Q", "true"}, ExitUsage, "invalid option -- 'Q'" + usageHint},
+		{[]string{"-p"}, ExitUsage, "option requires an argument -- 'p'" + usageHint},
+		{[]string{"-e"}, ExitUsage, "option requires an argument -- 'e'" + usageHint},
+		{[]string{"--output"}, ExitUsage, "option '--output' requires an argument" + usageHint},
+		{[]string{"--follow-forks=yes", "true"}, ExitUsage, "option '--follow-forks' doesn't allow an argument" + usageHint},
+		{[]string{"--s", "true"}, ExitUsage, "option '--s' is ambiguous; possibilities: '--summary-only' '--summary' '--stack-traces' '--syscall-number' '--summary-syscall-overhead' '--string-limit' '--summary-sort-by' '--syscall-times' '--summary-columns' '--summary-wall-clock' '--strings-in-hex' '--successful-only' '--seccomp-bpf' '--signals' '--status' '--silent' '--silence' '--secontext' '--seccomp-floor'" + usageHint},
+		{[]string{"-P", "/tmp", "true"}, ExitUsage, "-P: -P selects calls by the paths they use, and the wait calls use none"},
+		{[]string{"-e", "read=3", "true"}, ExitUsage, "-e read=3: -e read= dumps data read from descriptors, and the wait calls read none"},
+		{[]string{"--tips", "true"}, ExitUsage, "--tips: waittrace has no tips to show"},
+		{[]string{"-I", "5", "true"}, ExitUsage, "-I 5: use 1 (anywhere), 2 (waiting), 3 (never) or 4 (never_tstp)"},
+		{[]string{"-a", "x", "true"}, ExitUsage, "-a x: the column must be a number, 0 or more"},
+		{[]string{"-X", "hex", "true"}, ExitUsage, "-X hex: use raw, abbrev or verbose"},
+		{[]string{"-S", "size", "true"}, ExitUsage, "-S size: sort by time, min-time, max-time, avg-time, calls, errors, name or nothing"},
+		{[]string{"-U", "calls,bogus", "true"}, ExitUsage, "-U calls,bogus: the columns are time-percent, total-time, min-time, max-time, avg-time, calls, errors, name"},
+		{[]string{"-o", "", "true"}, ExitUsage, "-o: the file name is empty"},
+		{[]string{"-u", "", "true"}, ExitUsage, "-u: the user name is empty"},
+		{[]string{"--alert=zombie", "--alert-exit=256", "true"}, ExitUsage, "--alert-exit=256: use an exit status from 1 to 255"},
+		{[]string{"--alert=zombie", "--alert-exit=0", "true"}, ExitUsage, "--alert-exit=0: use an exit status from 1 to 255"},
+		{[]string{"--alert=zombie", "--alert-exit=-1", "true"}, ExitUsage, "--alert-exit=-1: use an exit status from 1 to 255"},
+		{[]string{"--alert-exit=3", "true"}, ExitUsage, "--alert-exit needs --alert=LIST"},
+		{[]string{"--json", "-ff", "-o", "x", "true"}, ExitUsage, "-ff writes strace's text, one file per process: it cannot be used with --output-format=json"},
 		{[]string{"-e", "trace=open", "true"}, ExitUsage, "-e trace=open: waittrace traces only wait4, waitid and waitpid"},
 		{[]string{"-e", "trace=wait4,open", "true"}, ExitUsage, "-e trace=open: waittrace traces only wait4, waitid and waitpid"},
-		{[]string{"-e", "verbose=all", "true"}, ExitUsage, "-e verbose: waittrace supports -e trace=, status= and signal="},
+		{[]string{"-e", "frob=1", "true"}, ExitUsage, `invalid -e expression "frob=1": unknown qualifier class "frob"`},
 		{[]string{"-e", "signal=SIGBOGUS", "true"}, ExitUsage, `-e signal=SIGBOGUS: invalid signal "SIGBOGUS"`},
 		{[]string{"-e", "status=fine", "true"}, ExitUsage, `-e status=fine: invalid status "fine": use successful, failed, unfinished, unavailable, detached`},
 		{[]string{"--output-format=xml", "true"}, ExitUsage, "--output-format=xml: use text, json or table"},
@@ -345,6 +378,7 @@ func TestRunUserErrors(t *testing.T) {
 		{[]string{dir + "/nope"}, ExitNotFound, dir + "/nope: no such file or directory"},
 		{[]string{dir}, ExitNotExecutable, dir + ": is a directory"},
 		{[]string{"-o", dir + "/missing/trace", "-p", "999999999"}, ExitFailure, "cannot open -o file: open " + dir + "/missing/trace: no such file or directory"},
+		{[]string{"-etrace=open", "true"}, ExitUsage, "-e trace=open: waittrace traces only wait4, waitid and waitpid"},
 		{[]string{"-p", "999999999"}, ExitNoProcess, "attach to 999999999: no such process"},
 		{[]string{"-q", "-p", "999999999"}, ExitNoProcess, "attach to 999999999: no such process"},
 		{[]string{"-p", self}, ExitPermission, "attach to " + self + ": permission denied: that is waittrace itself"},
@@ -352,7 +386,7 @@ func TestRunUserErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var stderr bytes.Buffer
-			code := run(append([]string{"waittrace"}, tc.args...), &stderr)
+			code := Main(append([]string{"waittrace"}, tc.args...), io.Discard, &stderr)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d", code, tc.code)
 			}
@@ -365,7 +399,7 @@ func TestRunUserErrors(t *testing.T) {
 	t.Run("-o file of a failed attach", func(t *testing.T) {
 		out := filepath.Join(dir, "trace.txt")
 		var stderr bytes.Buffer
-		if code := run([]string{"waittrace", "-o", out, "-p", "999999999"}, &stderr); code != ExitNoProcess {
+		if code := Main([]string{"waittrace", "-o", out, "-p", "999999999"}, io.Discard, &stderr); code != ExitNoProcess {
 			t.Errorf("exit %d, want %d (%q)", code, ExitNoProcess, stderr.String())
 		}
 		if b, err := os.ReadFile(out); err != nil || len(b) != 0 {

@@ -178,13 +178,26 @@ func TestHardUserDrop(t *testing.T) {
 	}
 }
 
-// TestHardOutputFiles: -o files are created with the user's umask, and a
-// symlink planted where -ff creates a per-process file is not followed
-// (the file it points to is left alone).
+// TestHardOutputFiles: -o files are created with the user's umask, or
+// 0600 in a directory anyone may write to (others must not read the
+// trace there), and a symlink planted where -ff creates a per-process file
+// is not followed (the file it points to is left alone).
 func TestHardOutputFiles(t *testing.T) {
 	bin := tracer{"waittrace", "", nil}.use(t)
 	t.Run("umask", func(t *testing.T) {
-		dir := workDir(t)
+		shared := workDir(t) // 0777
+		dir := filepath.Join(shared, "private")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(shared, "trace-shared")
+		_, stderr, ws := runAs(t, asSelf, dir, "/bin/sh", "-c", fmt.Sprintf("umask 022; exec %s -o %s /bin/true", bin, out))
+		if !ws.Exited() || ws.ExitStatus() != 0 {
+			t.Fatalf("exit %#x: %s", int(ws), stderr)
+		}
+		if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("-o file in a world-writable directory: %v, %v; want mode -rw-------", fi.Mode().Perm(), err)
+		}
 		for _, umask := range []int{0o027, 0o077, 0o002} {
 			out := filepath.Join(dir, fmt.Sprintf("trace-%03o", umask))
 			_, stderr, ws := runAs(t, asSelf, dir, "/bin/sh", "-c", fmt.Sprintf("umask %03o; exec %s -o %s /bin/true", umask, bin, out))

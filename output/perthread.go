@@ -5,9 +5,9 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"syscall"
 
 	"github.com/waittrace/waittrace/event"
+	"github.com/waittrace/waittrace/outfile"
 )
 
 // PerThread writes one text trace per thread, to PREFIX.TID (strace's -o
@@ -15,6 +15,7 @@ import (
 // thread's line, since every file has one thread.
 type PerThread struct {
 	prefix  string
+	append  bool // -A: append to files of an earlier run
 	opt     TextOptions
 	writers map[int]*TextWriter
 	files   map[int]*os.File
@@ -22,12 +23,13 @@ type PerThread struct {
 	err     error
 }
 
-// NewPerThread returns a PerThread writer for files named prefix.TID.
-// opt.Out receives the alerts, the summary and the report; opt.Messages
-// still receives attach messages.
-func NewPerThread(prefix string, opt TextOptions) *PerThread {
+// NewPerThread returns a PerThread writer for files named prefix.TID,
+// truncated, or appended to with appendMode (-A). opt.Out receives the
+// alerts, the summary and the report; opt.Messages still receives attach
+// messages.
+func NewPerThread(prefix string, appendMode bool, opt TextOptions) *PerThread {
 	opt.ToFile, opt.Follow = true, false
-	return &PerThread{prefix: prefix, opt: opt, writers: map[int]*TextWriter{},
+	return &PerThread{prefix: prefix, append: appendMode, opt: opt, writers: map[int]*TextWriter{},
 		files: map[int]*os.File{}, seen: map[int]bool{}}
 }
 
@@ -35,16 +37,16 @@ func (p *PerThread) writer(tid int) *TextWriter {
 	if w := p.writers[tid]; w != nil {
 		return w
 	}
-	// O_NOFOLLOW: the names are predictable (FILE.TID), and a symlink
-	// planted in a shared directory must not make waittrace, perhaps root,
-	// truncate or append to another file.
-	flags := os.O_WRONLY | os.O_CREATE | syscall.O_CLOEXEC | syscall.O_NOFOLLOW | os.O_TRUNC
-	if p.seen[tid] {
-		flags = os.O_WRONLY | os.O_CREATE | syscall.O_CLOEXEC | syscall.O_NOFOLLOW | os.O_APPEND
+	// The names are predictable (FILE.TID): outfile refuses anything but
+	// a regular file of ours (no planted symlink, file or FIFO), and never
+	// blocks the stop loop. A tid seen again (reused) appends.
+	mode := outfile.ModeTruncate
+	if p.seen[tid] || p.append {
+		mode = outfile.ModeAppend
 	}
 	p.seen[tid] = true
 	opt := p.opt
-	f, err := os.OpenFile(p.prefix+"."+strconv.Itoa(tid), flags, 0o666)
+	f, err := outfile.OpenPerProcess(p.prefix+"."+strconv.Itoa(tid), mode)
 	if err != nil {
 		p.err = errors.Join(p.err, err)
 		opt.Out = io.Discard

@@ -43,7 +43,7 @@ func (t *Table) event(ev *event.Event, ret, name, args string) {
 	if ev.Proc.Uid >= 0 {
 		uid = strconv.Itoa(ev.Proc.Uid)
 	}
-	t.row(FormatTime(WallClockUs, ev.Time), uid, decode.Quote(ev.Proc.Comm),
+	t.row(FormatTime(Stamp{TimeOfDay, Microseconds}, ev.Time), uid, decode.Quote(ev.Proc.Comm),
 		strconv.Itoa(ev.Proc.Pid), strconv.Itoa(ev.Proc.Tid), ret, name, args)
 }
 

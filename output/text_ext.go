@@ -5,24 +5,52 @@ import (
 	"time"
 )
 
-// TimeFormat is strace's -t, -tt and -ttt prefix.
-type TimeFormat uint8
+// StampFormat is what a line's time prefix shows (strace's -t, -ttt,
+// --absolute-timestamps=format:).
+type StampFormat uint8
 
-// Time formats.
+// Stamp formats.
 const (
-	NoTime      TimeFormat = iota
-	WallClock              // -t: 14:03:37
-	WallClockUs            // -tt: 14:03:37.687817
-	EpochUs                // -ttt: 1795442618.008145
+	NoStamp   StampFormat = iota
+	TimeOfDay             // -t: 14:03:37
+	UnixTime              // -ttt: 1795442618.008145
 )
+
+// Precision is how many fractional digits a time shows (strace's
+// precision:s|ms|us|ns). The zero value is microseconds, strace's default
+// for -tt, -r and -T.
+type Precision uint8
+
+// Precisions.
+const (
+	Microseconds Precision = iota
+	Seconds
+	Milliseconds
+	Nanoseconds
+)
+
+// digits is the number of fractional digits of p.
+func (p Precision) digits() int {
+	return [...]int{6, 0, 3, 9}[p]
+}
+
+// Stamp is a line's time prefix: -t is {TimeOfDay, Seconds}, -tt
+// {TimeOfDay, Microseconds}, -ttt {UnixTime, Microseconds}.
+type Stamp struct {
+	Format    StampFormat
+	Precision Precision
+}
 
 // textExt is the state of Text's time prefix and call suffix.
 type textExt struct {
-	format   TimeFormat
-	relative bool      // -r: time since the previous line's prefix
-	now      time.Time // time of the event being printed
-	last     time.Time // time of the previous prefix (-r)
-	started  bool
+	stamp     Stamp
+	relative  bool // -r: time since the previous line's prefix
+	relDigits Precision
+	now       time.Time // time of the event being printed
+	last      time.Time // time of the previous prefix (-r)
+	started   bool
+	// prefix is printed after the time (-n's "[  61] ", -i's "[0x...] ").
+	prefix string
 	// suffix is printed after a call's return value (-T's " <0.000123>").
 	suffix string
 }
@@ -38,41 +66,61 @@ func (t *Text) stamp() {
 			d = e.now.Sub(e.last)
 		}
 		e.last, e.started = e.now, true
-		t.printf("%s ", formatRelative(d))
-	case e.format != NoTime:
-		t.printf("%s ", FormatTime(e.format, e.now))
+		t.printf("%s ", FormatRelative(d, e.relDigits))
+	case e.stamp.Format != NoStamp:
+		t.printf("%s ", FormatTime(e.stamp, e.now))
+	}
+	if e.prefix != "" {
+		t.printf("%s", e.prefix)
 	}
 }
 
-// FormatTime prints tm as strace's -t, -tt or -ttt prefix (without the space).
-func FormatTime(f TimeFormat, tm time.Time) string {
-	switch f {
-	case WallClock:
-		return tm.Format("15:04:05")
-	case WallClockUs:
-		return tm.Format("15:04:05.000000")
-	case EpochUs:
-		return fmt.Sprintf("%d.%06d", tm.Unix(), tm.Nanosecond()/1000)
+// FormatTime prints tm as strace's -t, -tt, -ttt or --absolute-timestamps
+// prefix (without the space).
+func FormatTime(s Stamp, tm time.Time) string {
+	n := s.Precision.digits()
+	switch s.Format {
+	case TimeOfDay:
+		if n == 0 {
+			return tm.Format("15:04:05")
+		}
+		return tm.Format("15:04:05.") + fraction(tm.Nanosecond(), n)
+	case UnixTime:
+		if n == 0 {
+			return fmt.Sprintf("%d", tm.Unix())
+		}
+		return fmt.Sprintf("%d.%s", tm.Unix(), fraction(tm.Nanosecond(), n))
 	}
 	return ""
 }
 
-// formatRelative prints -r's "%6ld.%06ld" delta.
-func formatRelative(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	us := d.Microseconds()
-	return fmt.Sprintf("%6d.%06d", us/1e6, us%1e6)
+// fraction prints ns's first n digits (of 9), truncated as strace does.
+func fraction(ns, n int) string {
+	return fmt.Sprintf("%09d", ns)[:n]
 }
 
-// FormatDuration prints -T's "<0.000123>".
-func FormatDuration(d time.Duration) string {
+// FormatRelative prints -r's delta: "%6ld.%06ld" at microseconds.
+func FormatRelative(d time.Duration, p Precision) string {
 	if d < 0 {
 		d = 0
 	}
-	us := d.Microseconds()
-	return fmt.Sprintf("<%d.%06d>", us/1e6, us%1e6)
+	n := p.digits()
+	if n == 0 {
+		return fmt.Sprintf("%6d", d/time.Second)
+	}
+	return fmt.Sprintf("%6d.%s", d/time.Second, fraction(int(d%time.Second), n))
+}
+
+// FormatDuration prints -T's "<0.000123>" at precision p.
+func FormatDuration(d time.Duration, p Precision) string {
+	if d < 0 {
+		d = 0
+	}
+	n := p.digits()
+	if n == 0 {
+		return fmt.Sprintf("<%d>", d/time.Second)
+	}
+	return fmt.Sprintf("<%d.%s>", d/time.Second, fraction(int(d%time.Second), n))
 }
 
 // exitBare completes a call whose buffered entry half was cut by another

@@ -66,9 +66,15 @@ func (s Status) Has(o Status) bool { return s&o != 0 }
 // TextOptions configure a TextWriter.
 type TextOptions struct {
 	TextConfig
-	Time      TimeFormat
-	Relative  bool // -r
-	Durations bool // -T
+	Time              Stamp
+	Relative          bool // -r
+	RelativePrecision Precision
+	Durations         bool // -T
+	DurationPrecision Precision
+	// SyscallNumber (-n) and InstructionPointer (-i) prefix each line with
+	// the call's number and the tracee's instruction pointer.
+	SyscallNumber      bool
+	InstructionPointer bool
 	// ResumedFull prints a call that blocked while others printed in full
 	// when it returns, instead of "<... wait4 resumed>".
 	ResumedFull bool
@@ -115,7 +121,7 @@ func NewTextWriter(opt TextOptions) *TextWriter {
 		cfg.Comm = w.comm
 	}
 	w.t = NewText(cfg)
-	w.t.ext.format, w.t.ext.relative = opt.Time, opt.Relative
+	w.t.ext.stamp, w.t.ext.relative, w.t.ext.relDigits = opt.Time, opt.Relative, opt.RelativePrecision
 	return w
 }
 
@@ -208,7 +214,7 @@ func (w *TextWriter) Record(ev *event.Event) {
 		hc := w.calls[tid]
 		delete(w.calls, tid)
 		if w.opt.Durations && hc != nil {
-			t.ext.suffix = " " + FormatDuration(ev.Time.Sub(hc.entry.Time))
+			t.ext.suffix = " " + FormatDuration(ev.Time.Sub(hc.entry.Time), w.opt.DurationPrecision)
 		}
 		defer func() { t.ext.suffix = "" }()
 		switch {

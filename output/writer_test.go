@@ -69,7 +69,7 @@ wait4(-1, 0x7ffc, 0, NULL)              = -1 ECHILD (No child processes)
 wait4(-1,  <unfinished ...>)            = ?
 +++ killed by SIGKILL +++
 `},
-		{"tt-T", TextOptions{Time: WallClockUs, Durations: true}, `[pid   100] 14:03:37.687827 wait4(101,  <unfinished ...>
+		{"tt-T", TextOptions{Time: Stamp{TimeOfDay, Microseconds}, Durations: true}, `[pid   100] 14:03:37.687827 wait4(101,  <unfinished ...>
 [pid   101] 14:03:37.787827 +++ exited with 3 +++
 14:03:37.787950 <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL) = 101 <0.100123>
 14:03:37.788017 wait4(-1, 0x7ffc, 0, NULL) = -1 ECHILD (No child processes) <0.000050>
@@ -77,7 +77,7 @@ wait4(-1,  <unfinished ...>)            = ?
 14:03:37.788217 wait4(-1,  <unfinished ...>) = ?
 14:03:37.888217 +++ killed by SIGKILL +++
 `},
-		{"t", TextOptions{Time: WallClock}, `[pid   100] 14:03:37 wait4(101,  <unfinished ...>
+		{"t", TextOptions{Time: Stamp{Format: TimeOfDay, Precision: Seconds}}, `[pid   100] 14:03:37 wait4(101,  <unfinished ...>
 [pid   101] 14:03:37 +++ exited with 3 +++
 14:03:37 <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL) = 101
 14:03:37 wait4(-1, 0x7ffc, 0, NULL)     = -1 ECHILD (No child processes)
@@ -85,7 +85,7 @@ wait4(-1,  <unfinished ...>)            = ?
 14:03:37 wait4(-1,  <unfinished ...>)   = ?
 14:03:37 +++ killed by SIGKILL +++
 `},
-		{"ttt", TextOptions{Time: EpochUs}, `[pid   100] 1772633017.687827 wait4(101,  <unfinished ...>
+		{"ttt", TextOptions{Time: Stamp{UnixTime, Microseconds}}, `[pid   100] 1772633017.687827 wait4(101,  <unfinished ...>
 [pid   101] 1772633017.787827 +++ exited with 3 +++
 1772633017.787950 <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL) = 101
 1772633017.788017 wait4(-1, 0x7ffc, 0, NULL) = -1 ECHILD (No child processes)
@@ -140,22 +140,22 @@ wait4(-1,  <unfinished ...>)            = ?
 // TestTimeParsedBack parses each prefix form back to the event's time.
 func TestTimeParsedBack(t *testing.T) {
 	tm := at(123)
-	for _, f := range []TimeFormat{WallClock, WallClockUs, EpochUs} {
+	for _, f := range []Stamp{wallClock, wallClockUs, epochUs} {
 		s := FormatTime(f, tm)
 		var back time.Time
 		var err error
 		switch f {
-		case WallClock:
+		case wallClock:
 			back, err = time.Parse("15:04:05", s)
 			back = time.Date(tm.Year(), tm.Month(), tm.Day(), back.Hour(), back.Minute(), back.Second(), 0, time.UTC)
 			if err == nil && !back.Equal(tm.Truncate(time.Second)) {
 				t.Errorf("%q: got %v", s, back)
 			}
 			continue
-		case WallClockUs:
+		case wallClockUs:
 			back, err = time.Parse("15:04:05.000000", s)
 			back = time.Date(tm.Year(), tm.Month(), tm.Day(), back.Hour(), back.Minute(), back.Second(), back.Nanosecond(), time.UTC)
-		case EpochUs:
+		case epochUs:
 			var sec, us int64
 			_, err = fmtSscan(s, &sec, &us)
 			back = time.Unix(sec, us*1000).UTC()
@@ -164,7 +164,7 @@ func TestTimeParsedBack(t *testing.T) {
 			t.Errorf("%v %q: parsed back %v, %v; want %v", f, s, back, err, tm)
 		}
 	}
-	if got := FormatDuration(1500 * time.Millisecond); got != "<1.500000>" {
+	if got := FormatDuration(1500*time.Millisecond, Microseconds); got != "<1.500000>" {
 		t.Errorf("FormatDuration = %q", got)
 	}
 }
@@ -248,3 +248,10 @@ func TestTableAligned(t *testing.T) {
 }
 
 func fmtSscan(s string, sec, us *int64) (int, error) { return fmt.Sscanf(s, "%d.%d", sec, us) }
+
+// The formats of -t, -tt and -ttt.
+var (
+	wallClock   = Stamp{TimeOfDay, Seconds}
+	wallClockUs = Stamp{TimeOfDay, Microseconds}
+	epochUs     = Stamp{UnixTime, Microseconds}
+)

@@ -1,6 +1,10 @@
 package ptrace
 
-import "golang.org/x/sys/unix"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
 
 // User code segment selectors of x86_64 Linux: 64-bit and 32-bit (compat).
 const (
@@ -58,11 +62,23 @@ func setArg0(tid int, arch uint32, v uint64) error {
 	return unix.PtraceSetRegs(tid, &r)
 }
 
-// getRegs reads the registers a stack is unwound from.
+// getRegs reads the registers a stack is unwound from. PTRACE_GETREGSET
+// gives a 32-bit tracee's own layout (PTRACE_GETREGS was seen to give zeros
+// for one), told apart by its size.
 func getRegs(tid int) (Regs, error) {
-	var r unix.PtraceRegs
-	if err := unix.PtraceGetRegs(tid, &r); err != nil {
-		return Regs{}, err
+	var buf [27]uint64 // struct user_regs_struct
+	iov := unix.Iovec{Base: (*byte)(unsafe.Pointer(&buf[0]))}
+	iov.SetLen(int(unsafe.Sizeof(buf)))
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETREGSET, uintptr(tid), ntPRStatus, uintptr(unsafe.Pointer(&iov)), 0, 0)
+	if e != 0 {
+		return Regs{}, e
 	}
-	return Regs{PC: r.Rip, SP: r.Rsp, FP: r.Rbp}, nil
+	if iov.Len == 17*4 { // struct user_regs_struct32: ebx ... eip, xcs, eflags, esp
+		w := func(i int) uint64 { return uint64(uint32(buf[i/2] >> (32 * (i % 2)))) }
+		return Regs{PC: w(12), SP: w(15), FP: w(5)}, nil
+	}
+	return Regs{PC: buf[16], SP: buf[19], FP: buf[4]}, nil
 }
+
+// ntPRStatus is NT_PRSTATUS, the general register set for PTRACE_GETREGSET.
+const ntPRStatus = 1

@@ -1,0 +1,18 @@
+package cli
+
+import (
+	"os"
+	"testing"
+
+	"github.com/waittrace/waittrace/ptrace"
+)
+
+// TestMain lets the test binary serve as waittrace's helper: the engine
+// re-executes /proc/self/exe, which is this binary, as its waker (and as
+// the launch helper, though these tests launch nothing).
+func TestMain(m *testing.M) {
+	if ptrace.IsHelper() {
+		ptrace.RunHelper()
+	}
+	os.Exit(m.Run())
+}

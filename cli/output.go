@@ -150,7 +150,8 @@ func newWriter(s *settings, out traceOutput, cfg output.TextConfig) (w event.Sin
 		return output.NewTable(cfg.Out, s.status), true
 	}
 	opt := output.TextOptions{TextConfig: cfg, Status: s.status, ResumedFull: s.resumedFull,
-		DecodePids: s.decodePids, SyscallNumber: s.syscallNumber, InstructionPointer: s.instructionPtr}
+		DecodePids: s.decodePids, SyscallNumber: s.syscallNumber, InstructionPointer: s.instructionPtr,
+		QuietExit: s.quiet.exit, QuietSuperseded: s.quiet.threadExecve}
 	opt.Time.Format = s.absolute.Format
 	opt.Time.Precision = s.absolute.Precision
 	if s.relative >= 0 {

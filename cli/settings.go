@@ -47,9 +47,9 @@ type settings struct {
 	appendMode      bool
 	column          int
 	verbose         bool // -v
-	abbrevCalls     callSet
-	verboseCalls    callSet
-	rawCalls        callSet
+	abbrevCalls     map[syscalls.Call]bool
+	verboseCalls    map[syscalls.Call]bool
+	rawCalls        map[syscalls.Call]bool
 	constStyle      string // raw, abbrev, verbose
 	syscallNumber   bool
 	instructionPtr  bool
@@ -84,9 +84,6 @@ type settings struct {
 type quietSet struct {
 	attach, personality, exit, pathResolution, threadExecve bool
 }
-
-// callSet is a set of the wait calls (-e abbrev=, verbose=, raw=).
-type callSet map[syscalls.Call]bool
 
 // tamperExpr is one -e inject= or -e fault= expression.
 type tamperExpr struct {
@@ -518,12 +515,12 @@ func parseQuiet(list string) (quietSet, error) {
 }
 
 // parseCallSet reads the calls of -e abbrev=, verbose=, raw=.
-func parseCallSet(list string) (callSet, error) {
+func parseCallSet(list string) (map[syscalls.Call]bool, error) {
 	calls, err := parseTrace(nil, list)
 	if err != nil {
 		return nil, err
 	}
-	set := callSet{}
+	set := map[syscalls.Call]bool{}
 	for _, c := range calls {
 		set[c] = true
 	}

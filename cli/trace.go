@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 
+	"github.com/waittrace/waittrace/decode"
 	"github.com/waittrace/waittrace/output"
 	"github.com/waittrace/waittrace/ptrace"
 	"github.com/waittrace/waittrace/reaps"
@@ -15,7 +16,8 @@ func (inv *invocation) trace(s *settings) (int, error) {
 		Pids: s.pids, Follow: s.follow, Calls: s.calls,
 		Seccomp: s.seccomp, KillOnExit: s.killOnExit, Verbose: s.verbose,
 		Signals: s.signals, DecodePids: s.decodePids, DecodeFds: s.decodeFds > 0,
-		Messages: inv.stderr,
+		Abbrev: s.abbrevCalls, Structs: s.verboseCalls, Raw: s.rawCalls, Style: constStyle(s.constStyle),
+		IP: s.instructionPtr, Messages: inv.stderr,
 	}
 	if len(s.argv) > 0 {
 		path, err := resolve(s.argv[0])
@@ -58,7 +60,7 @@ func (inv *invocation) trace(s *settings) (int, error) {
 		}
 	}
 
-	cfg := output.TextConfig{Out: out.file, ToFile: out.toFile, Follow: s.follow,
+	cfg := output.TextConfig{Out: out.file, ToFile: out.toFile, Follow: s.follow, Column: max(s.column, 1),
 		Color: colorSetting(s.color, out.file, out.toFile), Initial: len(s.pids) + min(len(s.argv), 1)}
 	if announce {
 		cfg.Messages = inv.stderr
@@ -101,6 +103,17 @@ func (inv *invocation) trace(s *settings) (int, error) {
 		return s.alertExit, nil
 	}
 	return code, nil
+}
+
+// constStyle is -X's decode.Style.
+func constStyle(name string) decode.Style {
+	switch name {
+	case "raw":
+		return decode.Raw
+	case "verbose":
+		return decode.Verbose
+	}
+	return decode.Abbrev
 }
 
 // attachExit picks the exit status when no -p process could be attached.

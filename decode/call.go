@@ -48,11 +48,18 @@ func Call(c syscalls.Call, p syscalls.Personality, args [6]uint64, rval int64, e
 		}
 		v := argValue(p, args[i])
 		av := ArgValue{Name: a.Name, Type: a.Kind.String(), Raw: v, Pointer: a.Kind.Pointer()}
-		if a.Kind.Pointer() {
-			av.Text = d.pointer(a, p, v, a.When.Decoded(rval, isErr), mem, cfg, &av)
-		} else {
+		switch {
+		case a.Kind.Pointer():
+			av.Text = d.pointer(a, p, v, a.When.Decoded(rval, isErr) && !cfg.Raw && !cfg.NoStructs, mem, cfg, &av)
+			if cfg.Raw {
+				av.Text = hex(v)
+			}
+		case cfg.Raw:
 			av.Value = scalarValue(a.Kind, v)
-			av.Text = formatScalar(a.Kind, v, arg0, cfg.Names)
+			av.Text = hex(v)
+		default:
+			av.Value = scalarValue(a.Kind, v)
+			av.Text = formatScalar(a.Kind, v, arg0, cfg.Names, cfg.Style)
 		}
 		if a.AtExit {
 			exitParts = append(exitParts, av.Text)
@@ -115,7 +122,7 @@ func (d *Decoded) pointer(a syscalls.Arg, p syscalls.Personality, addr uint64, d
 			return Addr(addr)
 		}
 		d.Siginfo, av.Value = &si, si
-		return si.Format(cfg.Names)
+		return si.FormatStyle(cfg.Names, cfg.Style)
 	default:
 		ru, err := ParseRusage(buf, p)
 		if err != nil {

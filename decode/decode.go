@@ -24,7 +24,15 @@ type Memory interface {
 
 // Config holds the output options that change how calls are decoded.
 type Config struct {
-	Verbose bool // -v: print structures (rusage) in full
+	Verbose bool // -v, -e abbrev=: print structures (rusage) in full
+	// NoStructs prints the structures a call fills as their addresses
+	// (the calls left out of -e verbose=).
+	NoStructs bool
+	// Raw prints every argument, and the return value, as a number in
+	// hexadecimal (-e raw=).
+	Raw bool
+	// Style prints constants by name, as numbers, or both (-X).
+	Style Style
 	// Names, if set, annotates pids and pidfds (-Y, -y).
 	Names Names
 }
@@ -63,7 +71,7 @@ func argValue(p syscalls.Personality, v uint64) uint64 {
 
 // formatScalar prints a scalar argument; arg0 is the call's first argument
 // (waitid's idtype, which says what its id is), names annotates (-Y, -y).
-func formatScalar(k syscalls.ArgKind, v, arg0 uint64, names Names) string {
+func formatScalar(k syscalls.ArgKind, v, arg0 uint64, names Names, st Style) string {
 	switch k {
 	case syscalls.KindPid:
 		return pidText(names, int(int32(v)))
@@ -77,9 +85,9 @@ func formatScalar(k syscalls.ArgKind, v, arg0 uint64, names Names) string {
 		}
 		return strconv.Itoa(int(int32(v)))
 	case syscalls.KindIDType:
-		return IDType(v).String()
+		return IDType(v).Format(st)
 	case syscalls.KindWaitOptions:
-		return WaitOptions(v).String()
+		return WaitOptions(v).Format(st)
 	default:
 		// Pids, pgids, pidfds and plain ints are all C ints: strace
 		// prints the low 32 bits as a signed decimal.
@@ -105,6 +113,16 @@ func hex(v uint64) string {
 
 // maxErrno is the largest value the kernel returns negated as an error.
 const maxErrno = 4095
+
+// ReturnWith is Return, in hexadecimal for -e raw= calls (errors keep
+// their names).
+func ReturnWith(rval int64, cfg Config) (text string, isErr bool) {
+	text, isErr = Return(rval)
+	if cfg.Raw && !isErr {
+		text = hex(uint64(rval))
+	}
+	return text, isErr
+}
 
 // Return formats what strace prints after ") = ": "4376", "0",
 // "-1 ECHILD (No child processes)" or, for the restart codes the kernel

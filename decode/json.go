@@ -85,7 +85,7 @@ func (s Siginfo) Fields() SiginfoValue {
 		return v
 	}
 	v.Signal = Signal(int(s.Signo))
-	v.CodeName = siCode(s.Code, s.Signo)
+	v.CodeName, _ = siCode(s.Code, s.Signo)
 	switch {
 	case s.Code <= 0 || s.Signo == sigCHLD:
 		v.Pid, v.Uid, v.Value = s.Pid, s.Uid, s.Value

@@ -28,8 +28,16 @@ var waitOptionNames = []flagName{
 // String prints the options as strace does: "WNOHANG|WEXITED", "0",
 // "__WCLONE|0x10", or "0x10 /* W??? */" when no bit is known. Options are a
 // C int, so only the low 32 bits count.
-func (o WaitOptions) String() string {
-	return printFlags(uint32(o), waitOptionNames, "W???")
+func (o WaitOptions) String() string { return o.Format(Abbrev) }
+
+// Format prints the options in style st: "WNOHANG|WEXITED", "0x5", or
+// "0x5 /* WNOHANG|WEXITED */"; 0 is "0" in every style.
+func (o WaitOptions) Format(st Style) string {
+	v := uint32(o)
+	if v == 0 {
+		return "0"
+	}
+	return st.xlat(hex(uint64(v)), printFlags(v, waitOptionNames, "W???"), true)
 }
 
 func printFlags(v uint32, table []flagName, unknown string) string {
@@ -59,10 +67,16 @@ var idTypeNames = [...]string{"P_ALL", "P_PID", "P_PGID", "P_PIDFD"}
 
 // String prints "P_ALL", "P_PID", "P_PGID", "P_PIDFD", or for other values
 // strace's "0x7 /* P_??? */". idtype_t is a C enum: only 32 bits count.
-func (t IDType) String() string {
+func (t IDType) String() string { return t.Format(Abbrev) }
+
+// Format prints the idtype in style st: "P_PID", "0x1", "0x1 /* P_PID */".
+func (t IDType) Format(st Style) string {
 	v := uint32(t)
 	if uint64(v) < uint64(len(idTypeNames)) {
-		return idTypeNames[v]
+		return st.xlat(hex(uint64(v)), idTypeNames[v], true)
+	}
+	if st == Raw {
+		return hex(uint64(v))
 	}
 	return hex(uint64(v)) + " /* P_??? */"
 }

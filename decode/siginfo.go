@@ -131,13 +131,18 @@ func ParseSiginfo(b []byte, p syscalls.Personality) (Siginfo, error) {
 func (s Siginfo) String() string { return s.Format(nil) }
 
 // Format is String with the sender's pid annotated by names (-Y).
-func (s Siginfo) Format(names Names) string {
+func (s Siginfo) Format(names Names) string { return s.FormatStyle(names, Abbrev) }
+
+// FormatStyle is Format with its constants (si_signo, si_code, a signal in
+// si_status) printed in style st.
+func (s Siginfo) FormatStyle(names Names, st Style) string {
 	if s.Signo == 0 {
 		return "{}"
 	}
 	f := fields{}
-	f.add("si_signo", Signal(int(s.Signo)))
-	f.add("si_code", siCode(s.Code, s.Signo))
+	f.add("si_signo", st.signalConst(int(s.Signo)))
+	code, known := siCode(s.Code, s.Signo)
+	f.add("si_code", st.xlat(hex(uint64(uint32(s.Code))), code, known))
 	if s.Errno != 0 {
 		name, _ := Errno(int(s.Errno))
 		if name == "" {
@@ -169,7 +174,7 @@ func (s Siginfo) Format(names Names) string {
 		if s.Code == cldExited {
 			f.add("si_status", strconv.Itoa(int(s.Status)))
 		} else {
-			f.add("si_status", Signal(int(s.Status)))
+			f.add("si_status", st.signalConst(int(s.Status)))
 		}
 		f.add("si_utime", clockT(s.Utime))
 		f.add("si_stime", clockT(s.Stime))
@@ -296,14 +301,14 @@ var signalCodes = map[int32][]string{
 
 // siCode names a si_code: generic codes first, then the signal's own ones,
 // else "0x..." of the unsigned value.
-func siCode(code, signo int32) string {
+func siCode(code, signo int32) (string, bool) {
 	if name, ok := genericCodes[code]; ok {
-		return name
+		return name, true
 	}
 	if names := signalCodes[signo]; code > 0 && int(code) < len(names) && names[code] != "" {
-		return names[code]
+		return names[code], true
 	}
-	return hex(uint64(uint32(code)))
+	return hex(uint64(uint32(code))), false
 }
 
 const (

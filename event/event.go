@@ -83,6 +83,13 @@ type Event struct {
 	Time time.Time
 	Proc Process
 
+	// Nr is the call's number (for signals and exits: the last call the
+	// thread entered); IP the instruction pointer of the call or signal
+	// stop, when known (HasIP).
+	Nr    uint64
+	IP    uint64
+	HasIP bool
+
 	// Calls.
 	Syscall     string
 	Personality syscalls.Personality

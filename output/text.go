@@ -23,6 +23,8 @@ type TextConfig struct {
 	Follow bool
 	// Color the call names, return values, errors, signals and exits.
 	Color bool
+	// Column is where " = " is aligned (strace's -a); 0 means 40.
+	Column int
 	// Initial is the number of processes traced from the start (launched
 	// and attached): with more than one, an -o file gets "PID " prefixes.
 	Initial int
@@ -183,7 +185,11 @@ func (t *Text) finish(tid int, args, ret string, isErr bool) {
 }
 
 func (t *Text) align() {
-	for ; t.col < returnColumn; t.col++ {
+	column := t.cfg.Column
+	if column == 0 {
+		column = returnColumn
+	}
+	for ; t.col < column; t.col++ {
 		t.buf.WriteByte(' ')
 	}
 }
@@ -231,6 +237,14 @@ func (t *Text) unfinished(tid int) {
 	t.plain(" <unfinished ...>) ")
 	t.align()
 	t.plain("= ?\n")
+}
+
+// Gone ends tid without a line of its own (strace's -qq): a call it was in
+// ends with "<unfinished ...>) = ?".
+func (t *Text) Gone(tid int) {
+	t.unfinished(tid)
+	t.flush()
+	t.gone()
 }
 
 // Exited prints "+++ exited with N +++".

@@ -75,6 +75,10 @@ type TextOptions struct {
 	// the call's number and the tracee's instruction pointer.
 	SyscallNumber      bool
 	InstructionPointer bool
+	// QuietExit leaves out the "+++ exited with N +++" and "+++ killed by"
+	// lines (-qq), QuietSuperseded the "+++ superseded by execve" ones
+	// (--quiet=thread-execve).
+	QuietExit, QuietSuperseded bool
 	// ResumedFull prints a call that blocked while others printed in full
 	// when it returns, instead of "<... wait4 resumed>".
 	ResumedFull bool
@@ -202,6 +206,9 @@ func (w *TextWriter) Record(ev *event.Event) {
 	t.ext.now = ev.Time
 	tid := ev.Proc.Tid
 	w.cur = ev
+	if w.opt.SyscallNumber || w.opt.InstructionPointer {
+		t.ext.prefix = w.linePrefix(ev)
+	}
 	filtering := w.opt.Status != 0
 	switch ev.Kind {
 	case event.CallEntry:
@@ -251,6 +258,10 @@ func (w *TextWriter) Record(ev *event.Event) {
 		t.GroupStop(tid, ev.Signal)
 	case event.ProcessExited, event.ProcessKilled, event.Superseded:
 		w.ended(tid, Unfinished)
+		if (ev.Kind == event.Superseded && w.opt.QuietSuperseded) || (ev.Kind != event.Superseded && w.opt.QuietExit) {
+			t.Gone(tid)
+			return
+		}
 		w.begin(tid)
 		switch ev.Kind {
 		case event.ProcessExited:
@@ -280,6 +291,28 @@ func (w *TextWriter) ended(tid int, o Status) {
 	if w.opt.Status.Has(o) {
 		w.release(hc)
 	}
+}
+
+// linePrefix is -n's "[  61] " and -i's "[00007f3b92d69bd3] " for ev's
+// lines, as strace prints them: the call's number (for signals and exits,
+// the last call's), and the instruction pointer, "?" for a process gone.
+func (w *TextWriter) linePrefix(ev *event.Event) string {
+	var p string
+	if w.opt.SyscallNumber {
+		p = fmt.Sprintf("[%4d] ", ev.Nr)
+	}
+	if w.opt.InstructionPointer {
+		width := 16
+		if ev.Personality.WordSize() == 4 {
+			width = 8
+		}
+		if ev.HasIP {
+			p += fmt.Sprintf("[%0*x] ", width, ev.IP)
+		} else {
+			p += "[" + strings.Repeat("?", width) + "] "
+		}
+	}
+	return p
 }
 
 // Err returns the first write error.

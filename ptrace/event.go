@@ -83,6 +83,12 @@ type Event struct {
 	// Mem reads the tracee's memory. It is valid only during the handler
 	// call, while the tracee is stopped.
 	Mem Memory
+	// IP is the instruction pointer of the call (at its entry) or of a
+	// signal stop (with Options.IP), when known (HasIP). Nr is, for Signal,
+	// Exited and Killed events, the number of the last call the thread
+	// entered.
+	IP    uint64
+	HasIP bool
 	// Regs are the registers at a SyscallEntry or Signal stop, with
 	// Options.Regs (HasRegs).
 	Regs    Regs

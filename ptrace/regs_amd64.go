@@ -34,7 +34,7 @@ func readStop(tid int, entering bool, s *stopInfo) error {
 		s.isError = s.rval < 0 && s.rval >= -4095
 		return nil
 	}
-	s.nr = r.Orig_rax
+	s.nr, s.ip = r.Orig_rax, r.Rip
 	if s.arch == unix.AUDIT_ARCH_I386 {
 		s.nr = uint64(uint32(r.Orig_rax))
 		s.args = [6]uint64{r.Rbx, r.Rcx, r.Rdx, r.Rsi, r.Rdi, r.Rbp}

@@ -21,7 +21,7 @@ func readStop(tid int, entering bool, s *stopInfo) error {
 		s.isError = s.rval < 0 && s.rval >= -4095
 		return nil
 	}
-	s.nr = r.Regs[8]
+	s.nr, s.ip = r.Regs[8], r.Pc
 	copy(s.args[:], r.Regs[:6])
 	return nil
 }

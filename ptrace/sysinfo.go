@@ -44,6 +44,7 @@ func getSyscallInfo(tid int, info *syscallInfo) error {
 // whichever way it was read.
 type stopInfo struct {
 	entry   bool
+	ip      uint64
 	arch    uint32
 	nr      uint64
 	args    [6]uint64
@@ -55,7 +56,7 @@ func (i *syscallInfo) decode(s *stopInfo) bool {
 	switch i.Op {
 	case infoEntry, infoSeccomp:
 		s.entry = true
-		s.arch, s.nr, s.args = i.Arch, i.Nr, i.Args
+		s.arch, s.nr, s.args, s.ip = i.Arch, i.Nr, i.Args, i.IP
 	case infoExit:
 		s.entry = false
 		s.arch = i.Arch

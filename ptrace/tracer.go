@@ -38,6 +38,9 @@ type Options struct {
 	// Regs reads the registers a stack is unwound from (Event.Regs) at
 	// each reported syscall entry and signal stop.
 	Regs bool
+	// IP reads the instruction pointer of signal stops too (-i; calls
+	// have theirs from their stop).
+	IP bool
 	// ProcessInfo fills Event.Pid, Parent and Argv from /proc on NewTracee
 	// and Exec events. Without it Pid is Tid and the rest are empty: the
 	// reads cost about as much as the rest of a fork's stops together.
@@ -144,6 +147,10 @@ type tracee struct {
 	arch      uint32
 	nr        uint64
 	args      [6]uint64
+	ip        uint64 // at the call's entry
+	// lastNr is the number of the last call it entered (strace's -n on
+	// signal and exit lines).
+	lastNr uint64
 	// listening: in a group-stop, resumed with PTRACE_LISTEN.
 	listening bool
 	// helperSignals: the command has just been exec'd by the helper and
@@ -447,9 +454,9 @@ func (t *Tracer) gone(tr *tracee, ws unix.WaitStatus) {
 	}
 	t.announce(tr, 0)
 	if ws.Exited() {
-		t.ev = Event{Kind: Exited, Tid: tr.tid, Status: ws.ExitStatus(), Time: time.Now()}
+		t.ev = Event{Kind: Exited, Tid: tr.tid, Status: ws.ExitStatus(), Nr: tr.lastNr, Time: time.Now()}
 	} else {
-		t.ev = Event{Kind: Killed, Tid: tr.tid, Sig: int(ws.Signal()), Core: ws.CoreDump(), Time: time.Now()}
+		t.ev = Event{Kind: Killed, Tid: tr.tid, Sig: int(ws.Signal()), Core: ws.CoreDump(), Nr: tr.lastNr, Time: time.Now()}
 	}
 	t.emit(&t.ev)
 }
@@ -533,7 +540,13 @@ func (t *Tracer) signalStop(tr *tracee, sig unix.Signal) {
 		if err := ptraceGetSiginfo(tr.tid, buf); err != nil {
 			buf = nil
 		}
-		t.ev = Event{Kind: Signal, Tid: tr.tid, Sig: int(sig), Siginfo: buf, Mem: t.mem(tr.tid), Time: time.Now()}
+		t.ev = Event{Kind: Signal, Tid: tr.tid, Sig: int(sig), Siginfo: buf, Mem: t.mem(tr.tid), Nr: tr.lastNr, Time: time.Now()}
+		if t.opts.IP {
+			var info syscallInfo
+			if getSyscallInfo(tr.tid, &info) == nil {
+				t.ev.IP, t.ev.HasIP = info.IP, true
+			}
+		}
 		t.readRegs(tr)
 		t.emit(&t.ev)
 	}
@@ -568,10 +581,11 @@ func (t *Tracer) syscall(tr *tracee, s *stopInfo) {
 	if s.entry {
 		tr.helperSignals = false
 		tr.inSyscall = true
-		tr.arch, tr.nr, tr.args = s.arch, s.nr, s.args
+		tr.arch, tr.nr, tr.args, tr.ip, tr.lastNr = s.arch, s.nr, s.args, s.ip, s.nr
 		tr.reported = !tr.hidden && t.opts.Trace != nil && t.opts.Trace(s.arch, s.nr)
 		if tr.reported {
-			t.ev = Event{Kind: SyscallEntry, Tid: tr.tid, Arch: s.arch, Nr: s.nr, Args: s.args, Mem: t.mem(tr.tid), Time: time.Now()}
+			t.ev = Event{Kind: SyscallEntry, Tid: tr.tid, Arch: s.arch, Nr: s.nr, Args: s.args, Mem: t.mem(tr.tid),
+				IP: s.ip, HasIP: s.ip != 0, Time: time.Now()}
 			t.readRegs(tr)
 			t.emit(&t.ev)
 		}
@@ -582,7 +596,7 @@ func (t *Tracer) syscall(tr *tracee, s *stopInfo) {
 	if !wasReported {
 		return
 	}
-	t.ev = Event{Kind: SyscallExit, Tid: tr.tid, Arch: tr.arch, Nr: tr.nr, Args: tr.args,
+	t.ev = Event{Kind: SyscallExit, Tid: tr.tid, Arch: tr.arch, Nr: tr.nr, Args: tr.args, IP: tr.ip, HasIP: tr.ip != 0,
 		Rval: s.rval, IsError: s.isError, Mem: t.mem(tr.tid), Time: time.Now()}
 	t.emit(&t.ev)
 }

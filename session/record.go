@@ -160,9 +160,11 @@ func (s *Session) process(tid int) event.Process {
 	return p
 }
 
-// decodeConfig is the decoder's configuration for a call of thread tid.
-func (s *Session) decodeConfig(tid int) decode.Config {
-	cfg := decode.Config{Verbose: s.opts.Verbose}
+// decodeConfig is the decoder's configuration for call c of thread tid.
+func (s *Session) decodeConfig(tid int, c syscalls.Call) decode.Config {
+	o := &s.opts
+	cfg := decode.Config{Verbose: o.Verbose || (o.Abbrev != nil && !o.Abbrev[c]),
+		NoStructs: o.Structs != nil && !o.Structs[c], Raw: o.Raw[c], Style: o.Style}
 	if s.names != nil {
 		s.names.tid = tid
 		cfg.Names = s.names
@@ -177,7 +179,7 @@ func (s *Session) record(ev *ptrace.Event) *event.Event {
 	case ptrace.NewTracee, ptrace.Exec:
 		delete(s.procs, ev.Tid) // a new process, or a new name
 	}
-	rec := &event.Event{Time: ev.Time, Proc: s.process(ev.Tid)}
+	rec := &event.Event{Time: ev.Time, Proc: s.process(ev.Tid), Nr: ev.Nr, IP: ev.IP, HasIP: ev.HasIP}
 	switch ev.Kind {
 	case ptrace.SyscallEntry, ptrace.SyscallExit:
 		per, _ := personality(ev.Arch)
@@ -200,11 +202,12 @@ func (s *Session) record(ev *ptrace.Event) *event.Event {
 		if exit {
 			mem = s.memory(ev.Mem)
 		}
-		d := decode.Call(c, per, ev.Args, rval, exit, mem, s.decodeConfig(ev.Tid))
+		cfg := s.decodeConfig(ev.Tid, c)
+		d := decode.Call(c, per, ev.Args, rval, exit, mem, cfg)
 		rec.EntryText, rec.ExitText, rec.Args = d.EntryText, d.ExitText, d.Args
 		rec.Status, rec.CallSiginfo, rec.Rusage = d.Status, d.Siginfo, d.Rusage
 		if exit {
-			rec.RetText, rec.IsErr = decode.Return(rval)
+			rec.RetText, rec.IsErr = decode.ReturnWith(rval, cfg)
 			rec.Return = rval
 			if rec.IsErr {
 				rec.Return, rec.Errno = -1, int(-rval)
@@ -224,7 +227,7 @@ func (s *Session) record(ev *ptrace.Event) *event.Event {
 			break
 		}
 		if si, err := decode.ParseSiginfo(ev.Siginfo, syscalls.AMD64); err == nil {
-			rec.SigInfoText = si.Format(s.decodeConfig(ev.Tid).Names)
+			rec.SigInfoText = si.FormatStyle(s.decodeConfig(ev.Tid, 0).Names, s.opts.Style)
 			rec.SigInfo = &si
 		}
 	case ptrace.Exited:

@@ -55,7 +55,7 @@ func (s *Session) Run() (Result, error) {
 	s.tracer = ptrace.New(ptrace.Options{
 		Follow: s.opts.Follow, Trace: s.traced,
 		Seccomp: seccomp, SeccompCalls: s.SeccompCalls(), KillOnExit: s.opts.KillOnExit,
-		ProcessInfo: s.opts.ProcessInfo,
+		ProcessInfo: s.opts.ProcessInfo, IP: s.opts.IP,
 		SeccompRefused: func(err error) {
 			s.warn("the kernel refused the seccomp filter (%v): stopping at every system call instead", err)
 		},

@@ -12,6 +12,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/waittrace/waittrace/decode"
 	"github.com/waittrace/waittrace/event"
 	"github.com/waittrace/waittrace/ptrace"
 	"github.com/waittrace/waittrace/syscalls"
@@ -36,6 +37,15 @@ type Options struct {
 	Interruptible Interruptible
 	// Verbose decodes structures in full (-v).
 	Verbose bool
+	// Abbrev, when set, are the calls whose structures are abbreviated
+	// (-e abbrev=; the others in full); Structs the calls whose structures
+	// are decoded (-e verbose=; the others print addresses); Raw the calls
+	// printed undecoded (-e raw=).
+	Abbrev, Structs, Raw map[syscalls.Call]bool
+	// Style prints constants by name, number or both (-X).
+	Style decode.Style
+	// IP reads the instruction pointer of signal stops too (-i).
+	IP bool
 	// DecodePids names the processes of pids, DecodeFds what pidfds refer
 	// to (-Y, -y).
 	DecodePids, DecodeFds bool

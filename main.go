@@ -20,5 +20,8 @@ func main() {
 	if ptrace.IsHelper() {
 		ptrace.RunHelper()
 	}
+	if cmd, args, ok := ptrace.RunDaemonRole(); ok {
+		os.Exit(cli.MainDaemon(cmd, args, os.Stdout, os.Stderr))
+	}
 	os.Exit(cli.Main(os.Args, os.Stdout, os.Stderr))
 }

@@ -48,6 +48,13 @@ var buildVersion string
 // which waittrace then dies of too.
 func Main(args []string, stdout, stderr io.Writer) int {
 	inv := &invocation{stdout: stdout, stderr: stderr, closedStdio: ptrace.ClosedStdio()}
+	return inv.main(args)
+}
+
+// main runs the command line and turns an error into its message and
+// exit status.
+func (inv *invocation) main(args []string) int {
+	stderr := inv.stderr
 	code, err := inv.run(args)
 	if err != nil {
 		var ee *exitError
@@ -70,12 +77,17 @@ type invocation struct {
 	// matches are the options as parsed, in command-line order (for -e
 	// expressions, whose order matters across their spellings).
 	matches []GetoptMatch
+	// args is the command line as given (-D hands it to its tracer).
+	args []string
+	// daemon, in the tracer of -D, is the command it traces.
+	daemon *ptrace.DaemonCommand
 }
 
 func (inv *invocation) run(args []string) (int, error) {
 	if len(args) == 0 {
 		args = []string{"waittrace"}
 	}
+	inv.args = args
 	table := getoptTable()
 	parsed, err := GetoptParse(table, args[1:])
 	if err != nil {
@@ -89,6 +101,14 @@ func (inv *invocation) run(args []string) (int, error) {
 	for _, m := range inv.matches {
 		if o := optionNamed(m.Name); o != nil && o.notFor != "" {
 			return 0, fail(ExitUsage, "%s: %s", m.Spelling, o.notFor)
+		}
+	}
+	// Answered before urfave, which would print its own help for a flag
+	// named help.
+	for _, m := range inv.matches {
+		if m.Name == "help" {
+			_, err := io.WriteString(inv.stdout, helpText(version()))
+			return 0, err
 		}
 	}
 	status := 0

@@ -363,7 +363,8 @@ func TestRunUserErrors(t *testing.T) {
 		{[]string{"-e", "signal=SIGBOGUS", "true"}, ExitUsage, `-e signal=SIGBOGUS: invalid signal "SIGBOGUS"`},
 		{[]string{"-e", "status=fine", "true"}, ExitUsage, `-e status=fine: invalid status "fine": use successful, failed, unfinished, unavailable, detached`},
 		{[]string{"--output-format=xml", "true"}, ExitUsage, "--output-format=xml: use text, json or table"},
-		{[]string{"-ff", "true"}, ExitUsage, "-ff needs -o FILE"},
+		// As strace: -ff without -o is -f; with -c it is an error.
+		{[]string{"-c", "-ff", "true"}, ExitUsage, "(-c/--summary-only or -C/--summary) and -ff/--output-separately are mutually exclusive"},
 		{[]string{"-p", "abc"}, ExitUsage, `invalid process id: "abc"`},
 		{[]string{"-p", "0"}, ExitUsage, `invalid process id: "0"`},
 		{[]string{"-p", "-5"}, ExitUsage, `invalid process id: "-5"`},

@@ -65,7 +65,7 @@ type option struct {
 // resolving as they do for strace.
 var waittraceGetopt = []GetoptOption{
 	{Long: []string{"kill-on-exit"}, Arg: GetoptNoArg, Name: "kill-on-exit"},
-	{Long: []string{"reaps"}, Arg: GetoptNoArg, Name: "reaps"},
+	{Long: []string{"reaps"}, Arg: GetoptOptionalArg, Name: "reaps"},
 	{Long: []string{"alert"}, Arg: GetoptRequiredArg, Name: "alert"},
 	{Long: []string{"alert-exit"}, Arg: GetoptRequiredArg, Name: "alert-exit"},
 	{Long: []string{"zombie-after"}, Arg: GetoptRequiredArg, Name: "zombie-after"},
@@ -203,16 +203,16 @@ var options = []option{
 	{name: "summary-columns", kind: valueOpt, syntax: "-U COLUMNS, --summary-columns=COLUMNS", cat: catSummary,
 		help: "the summary's columns: time-percent, total-time, min-time, max-time, avg-time, calls, errors, name (default time-percent,total-time,avg-time,calls,errors,name)"},
 	{name: "summary-syscall-overhead", kind: valueOpt, syntax: "-O OVERHEAD, --summary-syscall-overhead=OVERHEAD", cat: catSummary,
-		help: "subtract OVERHEAD (1.5, 150us, 0.2ms...) from the time of each call in the summary"},
+		help: "subtract OVERHEAD from the time of each call in the summary, down to zero: microseconds, or with a unit (1.5, 150us, 0.2ms, 1s)"},
 
 	// Tampering.
-	{name: "inject", kind: listOpt, syntax: "--inject=SET:error=ERRNO|retval=VALUE[:signal=SIG][:delay_enter=DELAY][:delay_exit=DELAY][:when=EXPR]", cat: catTamper,
-		help: "make the calls of SET fail with ERRNO, return VALUE without running, get a signal, or wait, as strace -e inject="},
+	{name: "inject", kind: listOpt, syntax: "--inject=SET:error=ERRNO|retval=VALUE[:...]", cat: catTamper,
+		help: "make the calls of SET fail with ERRNO or return VALUE without running, and/or :signal=SIG, :delay_enter=DELAY, :delay_exit=DELAY, on the calls :when=FIRST[..LAST][+STEP] says, as strace -e inject="},
 	{name: "fault", kind: listOpt, syntax: "--fault=SET[:error=ERRNO][:when=EXPR]", cat: catTamper, help: "as --inject=SET:error=ERRNO (default ENOSYS)"},
 
 	// Who reaped whom.
-	{name: "reaps", kind: switchOpt, syntax: "--reaps", cat: catReaps,
-		help: "at the end, report who reaped whom: the process tree, how each process ended, which wait call collected it and how long after (with -f)"},
+	{name: "reaps", kind: optionalOpt, syntax: "--reaps[=stacks]", cat: catReaps,
+		help: "at the end, report who reaped whom: the process tree, how each process ended, which wait call collected it and how long after (with -f); =stacks: and where each collecting call was made, from its stack, unwound as -k does but not printed in the trace"},
 	{name: "alert", kind: valueOpt, syntax: "--alert=LIST", cat: catReaps,
 		help: "alert as soon as it happens on: nonzero, signaled, coredump, zombie, unreaped, echild, lost, stolen (or all)"},
 	{name: "zombie-after", kind: valueOpt, syntax: "--zombie-after=DURATION", cat: catReaps, def: "1s",

@@ -151,7 +151,7 @@ func newWriter(s *settings, out traceOutput, cfg output.TextConfig) (w event.Sin
 	}
 	opt := output.TextOptions{TextConfig: cfg, Status: s.status, ResumedFull: s.resumedFull,
 		DecodePids: s.decodePids, SyscallNumber: s.syscallNumber, InstructionPointer: s.instructionPtr,
-		QuietExit: s.quiet.exit, QuietSuperseded: s.quiet.threadExecve}
+		QuietExit: s.quiet.exit, QuietSuperseded: s.quiet.threadExecve, Signals: s.signals, StackTraces: s.stack}
 	opt.Time.Format = s.absolute.Format
 	opt.Time.Precision = s.absolute.Precision
 	if s.relative >= 0 {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
@@ -27,6 +28,7 @@ type settings struct {
 	// Startup and tracing.
 	follow, perThread bool // -f, -ff
 	seccomp           bool
+	seccompAsked      bool // --seccomp-bpf given, not -f's default
 	killOnExit        bool
 	interruptible     session.Interruptible // 0: strace's default
 	user              string
@@ -34,12 +36,15 @@ type settings struct {
 	daemonize         int      // -D count: 1 grandchild, 2 pgroup, 3 session
 	detachOnExec      bool     // -b execve
 	stack             bool     // -k
+	reapStacks        bool     // --reaps=stacks
 
 	// Filtering.
 	calls   []syscalls.Call
 	signals map[int]bool // nil: all
 	status  output.Status
 	quiet   quietSet
+	// quietGiven: -e quiet= or --quiet was given (-q then is an error).
+	quietGiven bool
 
 	// Output.
 	output          string
@@ -94,7 +99,8 @@ type tamperExpr struct {
 // qualifiers are the -e expressions and their long spellings, in order.
 var qualifierNames = map[string]bool{"e": true, "trace": true, "signals": true, "status": true, "quiet": true,
 	"abbrev": true, "verbose": true, "raw": true, "inject": true, "fault": true, "decode-fds": true,
-	"decode-pids": true, "read": true, "write": true, "kvm": true, "secontext": true}
+	"decode-pids": true, "read": true, "write": true, "kvm": true, "secontext": true,
+	"successful-only": true, "failed-only": true, "Y": true, "pidns-translation": true}
 
 // settings reads the options of c (and, for their order, inv.matches).
 func (inv *invocation) settings(c *cli.Context) (*settings, error) {
@@ -112,15 +118,38 @@ func (inv *invocation) settings(c *cli.Context) (*settings, error) {
 	}
 
 	// Tracing.
-	fs := c.Count("f") + c.Count("F")
-	s.follow = fs > 0 || c.Count("follow-forks") > 0 || c.Count("output-separately") > 0
-	s.perThread = fs > 1 || c.Count("output-separately") > 0
+	// As strace 6.1: -f counts (-ff: one file per process), while
+	// --follow-forks and --output-separately are two switches that do not
+	// mix with it; -F is a deprecated -f.
+	fs, longFollow, separately := c.Count("f"), c.Count("follow-forks") > 0, c.Count("output-separately") > 0
+	switch {
+	case fs > 0 && longFollow:
+		return nil, fail(ExitUsage, "-f and --follow-forks cannot be provided simultaneously")
+	case fs > 1 && separately:
+		return nil, fail(ExitUsage, "-ff and --output-separately cannot be provided simultaneously")
+	case fs > 0:
+		s.follow, s.perThread = true, fs > 1
+	default:
+		s.follow, s.perThread = longFollow, separately
+	}
+	if c.Count("F") > 0 {
+		if s.follow {
+			fmt.Fprintln(inv.stderr, "waittrace: deprecated option -F ignored")
+		} else {
+			fmt.Fprintln(inv.stderr, "waittrace: option -F is deprecated, please use -f/--follow-forks instead")
+			s.follow = true
+		}
+	}
 	given, v := optionalValue(c, "seccomp-bpf")
 	switch v {
 	case "", "true", "1", "yes":
 		// With -f the filter is the default; asked for without -f, the
-		// session says why it is not used.
-		s.seccomp = s.follow || given
+		// session says why it is not used. Not by default with -n: the
+		// number it prints on a process's "+++" lines is that of the
+		// process's last call, which only a stop at every call knows
+		// (strace's default).
+		s.seccomp = (s.follow && c.Count("syscall-number") == 0) || given
+		s.seccompAsked = given
 	case "false", "0", "no":
 	default:
 		return nil, fail(ExitUsage, "--seccomp-bpf=%s: use --seccomp-bpf or --seccomp-bpf=false", v)
@@ -138,6 +167,9 @@ func (inv *invocation) settings(c *cli.Context) (*settings, error) {
 	}
 	s.env = c.StringSlice("env")
 	s.daemonize = c.Count("D")
+	if given, _ := optionalValue(c, "daemonize"); given && s.daemonize > 0 {
+		return nil, fail(ExitUsage, "-D and --daemonize cannot be provided simultaneously")
+	}
 	if given, v := optionalValue(c, "daemonize"); given {
 		switch v {
 		case "", "grandchild":
@@ -160,6 +192,9 @@ func (inv *invocation) settings(c *cli.Context) (*settings, error) {
 		s.detachOnExec = true
 	}
 	s.stack = c.Count("stack-traces") > 0
+	if _, s.reapStacks, err = reapsValue(c); err != nil {
+		return nil, err
+	}
 
 	// Output.
 	if c.IsSet("output") {
@@ -189,6 +224,9 @@ func (inv *invocation) settings(c *cli.Context) (*settings, error) {
 	s.syscallNumber = c.Count("syscall-number") > 0
 	s.instructionPtr = c.Count("instruction-pointer") > 0
 	s.decodeFds = min(c.Count("y"), 2)
+	if c.Count("y") > 0 && decodeFdsGiven(inv.matches) {
+		return nil, fail(ExitUsage, "-y and --decode-fds cannot be provided simultaneously")
+	}
 	s.decodePids = c.Count("Y") > 0
 	s.pidns = c.Count("pidns-translation") > 0
 	if given, v := optionalValue(c, "decode-fds"); given {
@@ -242,6 +280,9 @@ func (inv *invocation) settings(c *cli.Context) (*settings, error) {
 			return nil, fail(ExitUsage, "-s %s: the string size must be a number, 0 or more", v)
 		}
 	}
+	if given, _ := optionalValue(c, "strings-in-hex"); given && c.Count("x") > 0 {
+		return nil, fail(ExitUsage, "-x and --strings-in-hex cannot be provided simultaneously")
+	}
 	if given, v := optionalValue(c, "strings-in-hex"); given && !slices.Contains([]string{"", "all", "non-ascii", "non-ascii-chars", "none"}, v) {
 		return nil, fail(ExitUsage, "--strings-in-hex=%s: use all, non-ascii or none", v)
 	}
@@ -267,22 +308,69 @@ func (inv *invocation) settings(c *cli.Context) (*settings, error) {
 			return nil, err
 		}
 	}
+	if s.summaryOnly && c.Count("summary") > 0 {
+		return nil, fail(ExitUsage, "-c/--summary-only and -C/--summary are mutually exclusive")
+	}
+	if s.summary && s.perThread {
+		return nil, fail(ExitUsage, "(-c/--summary-only or -C/--summary) and -ff/--output-separately are mutually exclusive")
+	}
+	// As strace 6.1: -w and -U without -c or -C are errors, -S a warning.
+	if !s.summary {
+		switch {
+		case s.summaryWall:
+			return nil, fail(ExitUsage, "-w/--summary-wall-clock must be given with (-c/--summary-only or -C/--summary)")
+		case c.IsSet("summary-columns"):
+			return nil, fail(ExitUsage, "-U/--summary-columns must be given with (-c/--summary-only or -C/--summary)")
+		case c.IsSet("summary-sort-by"):
+			fmt.Fprintln(inv.stderr, "waittrace: -S/--summary-sort-by has no effect without (-c/--summary-only or -C/--summary)")
+		}
+	}
 
-	// -e expressions and their long spellings, in order; then -z, -Z, -q.
+	// -e expressions and their long spellings, with -z and -Z, in order;
+	// then -q.
 	s.calls = syscalls.Calls()
 	s.quiet = quietSet{}
 	if err := s.qualify(inv.matches); err != nil {
 		return nil, err
 	}
-	switch {
-	case c.Count("successful-only") > 0 && c.Count("failed-only") > 0:
-		s.status = output.Successful | output.Failed
-	case c.Count("successful-only") > 0:
-		s.status = output.Successful
-	case c.Count("failed-only") > 0:
-		s.status = output.Failed
+	if s.summaryOnly {
+		for _, o := range []struct {
+			on   bool
+			name string
+		}{
+			{s.instructionPtr, "-i/--instruction-pointer"}, {s.stack, "-k/--stack-traces"},
+			{s.syscallNumber, "-n/--syscall-number"}, {s.relative >= 0, "-r/--relative-timestamps"},
+			{s.absolute.Format != output.NoStamp, "-t/--absolute-timestamps"},
+			{s.durations >= 0, "-T/--syscall-times"}, {s.decodeFds > 0, "-y/--decode-fds"},
+		} {
+			if o.on {
+				fmt.Fprintf(inv.stderr, "waittrace: %s has no effect with -c/--summary-only\n", o.name)
+			}
+		}
 	}
-	switch q := c.Count("q"); {
+	if !s.outputGiven {
+		// As strace: -ff without -o is -f.
+		if s.perThread && !s.follow {
+			fmt.Fprintln(inv.stderr, "waittrace: --output-separately has no effect without -o/--output")
+		}
+		if s.appendMode {
+			fmt.Fprintln(inv.stderr, "waittrace: -A/--output-append-mode has no effect without -o/--output")
+		}
+		s.perThread = false
+	}
+	if c.Count("successful-only")+c.Count("failed-only") > 1 {
+		fmt.Fprintln(inv.stderr, "waittrace: Only the last of -z/--successful-only/-Z/--failed-only options will take effect. See status qualifier for more complex filters.")
+	}
+	q := c.Count("q")
+	if q > 0 && s.quietGiven {
+		return nil, fail(ExitUsage, "-q and -e quiet/--quiet cannot be provided simultaneously")
+	}
+	// As strace: a launched command's trace going to -o is traced as with
+	// -q, unless -e quiet= says otherwise.
+	if q == 0 && !s.quietGiven && s.outputGiven && len(s.argv) > 0 {
+		q = 1
+	}
+	switch {
 	case q >= 3:
 		s.quiet = quietSet{true, true, true, true, true}
 	case q == 2:
@@ -307,9 +395,6 @@ func (inv *invocation) settings(c *cli.Context) (*settings, error) {
 	}
 	s.debug = c.Count("debug") > 0
 	s.seccompOnly = c.Count("seccomp-floor") > 0
-	if s.perThread && !s.outputGiven {
-		return nil, fail(ExitUsage, "-ff needs -o FILE")
-	}
 	if s.perThread && (strings.HasPrefix(s.output, "|") || strings.HasPrefix(s.output, "!")) {
 		return nil, fail(ExitUsage, "piping the output and -ff are mutually exclusive")
 	}
@@ -319,6 +404,20 @@ func (inv *invocation) settings(c *cli.Context) (*settings, error) {
 	return s, nil
 }
 
+// decodeFdsGiven says whether --decode-fds or -e decode-fds= is among
+// the options (with -y, an error as in strace).
+func decodeFdsGiven(matches []GetoptMatch) bool {
+	for _, m := range matches {
+		if m.Name == "decode-fds" {
+			return true
+		}
+		if c, _, err := SplitStraceQualifier(m.Value); m.Name == "e" && err == nil && c.LongOption == "decode-fds" {
+			return true
+		}
+	}
+	return false
+}
+
 // qualify reads the -e expressions, and their long spellings, in order.
 func (s *settings) qualify(matches []GetoptMatch) error {
 	for _, m := range matches {
@@ -326,6 +425,14 @@ func (s *settings) qualify(matches []GetoptMatch) error {
 			continue
 		}
 		class, value := m.Name, m.Value
+		// -Y and --pidns-translation are decode-pids= sets, replacing the
+		// one before them, as in strace.
+		switch m.Name {
+		case "Y":
+			class, value = "decode-pids", "comm"
+		case "pidns-translation":
+			class, value = "decode-pids", "pidns"
+		}
 		if m.Name == "e" {
 			c, v, err := SplitStraceQualifier(m.Value)
 			if err != nil {
@@ -350,13 +457,21 @@ func (s *settings) qualify(matches []GetoptMatch) error {
 		case "status":
 			s.status, err = output.ParseStatus(value)
 		case "quiet":
+			if m.Name == "quiet" && !m.HasValue {
+				value = "attach,personality" // a bare --quiet is -q
+			}
 			s.quiet, err = parseQuiet(value)
+			s.quietGiven = true
+		case "successful-only":
+			s.status = output.Successful // -z, in order with -e status=
+		case "failed-only":
+			s.status = output.Failed
 		case "abbrev":
-			s.abbrevCalls, err = parseCallSet(value)
+			s.abbrevCalls, err = parseCallSet(class, value)
 		case "verbose":
-			s.verboseCalls, err = parseCallSet(value)
+			s.verboseCalls, err = parseCallSet(class, value)
 		case "raw":
-			s.rawCalls, err = parseCallSet(value)
+			s.rawCalls, err = parseCallSet(class, value)
 		case "inject", "fault":
 			s.tamper = append(s.tamper, tamperExpr{fault: class == "fault", expr: value})
 		case "decode-fds":
@@ -371,6 +486,7 @@ func (s *settings) qualify(matches []GetoptMatch) error {
 				err = errors.New("waittrace decodes the pidfds of waitid: path, pidfd, all or none")
 			}
 		case "decode-pids":
+			s.decodePids, s.pidns = false, false
 			for _, v := range strings.Split(value, ",") {
 				switch v {
 				case "comm":
@@ -406,6 +522,9 @@ func (s *settings) timestamps(c *cli.Context) error {
 		s.absolute = output.Stamp{Format: output.TimeOfDay, Precision: output.Microseconds}
 	case n == 1:
 		s.absolute = output.Stamp{Format: output.TimeOfDay, Precision: output.Seconds}
+	}
+	if given, _ := optionalValue(c, "absolute-timestamps"); given && c.Count("t") > 0 {
+		return fail(ExitUsage, "-t and --absolute-timestamps cannot be provided simultaneously")
 	}
 	if given, v := optionalValue(c, "absolute-timestamps"); given {
 		st := output.Stamp{Format: output.TimeOfDay, Precision: output.Seconds}
@@ -514,10 +633,14 @@ func parseQuiet(list string) (quietSet, error) {
 	return q, nil
 }
 
-// parseCallSet reads the calls of -e abbrev=, verbose=, raw=.
-func parseCallSet(list string) (map[syscalls.Call]bool, error) {
+// parseCallSet reads the calls of -e abbrev=, verbose=, raw= (class).
+func parseCallSet(class, list string) (map[syscalls.Call]bool, error) {
 	calls, err := parseTrace(nil, list)
 	if err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) { // parseTrace's messages say "-e trace="
+			ee.msg = strings.Replace(ee.msg, "-e trace=", "-e "+class+"=", 1)
+		}
 		return nil, err
 	}
 	set := map[syscalls.Call]bool{}
@@ -635,6 +758,16 @@ func credential(name string) (*ptrace.Credential, error) {
 	if os.Geteuid() != 0 {
 		return nil, fail(ExitUsage, "you must be root to use -u")
 	}
+	// strace 6.9's -u UID:GID: these ids, no supplementary groups, and
+	// no lookup.
+	if us, gs, ok := strings.Cut(name, ":"); ok {
+		uid, err1 := strconv.ParseUint(us, 10, 32)
+		gid, err2 := strconv.ParseUint(gs, 10, 32)
+		if err1 != nil || err2 != nil || uid == 1<<32-1 || gid == 1<<32-1 {
+			return nil, fail(ExitUsage, "-u %s: a UID:GID pair is two numbers", name)
+		}
+		return &ptrace.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}, nil
+	}
 	u, err := user.Lookup(name)
 	if err != nil {
 		if _, nerr := strconv.Atoi(name); nerr == nil {
@@ -707,7 +840,11 @@ func parseReaps(c *cli.Context, summary bool) (*reaps.Options, error) {
 	if err != nil || after <= 0 {
 		return nil, fail(ExitUsage, "--zombie-after=%s: use a positive duration (500ms, 2s)", c.String("zombie-after"))
 	}
-	o := &reaps.Options{Alerts: alerts, ZombieAfter: after, Report: c.Count("reaps") > 0, Summary: summary}
+	report, _, err := reapsValue(c)
+	if err != nil {
+		return nil, err
+	}
+	o := &reaps.Options{Alerts: alerts, ZombieAfter: after, Report: report, Summary: summary}
 	if !o.Report && !o.Summary && len(alerts) == 0 {
 		return nil, nil
 	}

@@ -2,12 +2,16 @@ package cli
 
 import (
 	"errors"
+	"os"
 
 	"github.com/waittrace/waittrace/decode"
+	"github.com/waittrace/waittrace/outfile"
 	"github.com/waittrace/waittrace/output"
 	"github.com/waittrace/waittrace/ptrace"
 	"github.com/waittrace/waittrace/reaps"
 	"github.com/waittrace/waittrace/session"
+	"github.com/waittrace/waittrace/stack"
+	"github.com/waittrace/waittrace/timeline"
 )
 
 // trace runs the trace s describes and returns waittrace's exit status.
@@ -18,7 +22,14 @@ func (inv *invocation) trace(s *settings) (int, error) {
 		Signals: s.signals, DecodePids: s.decodePids, DecodeFds: s.decodeFds > 0,
 		Abbrev: s.abbrevCalls, Structs: s.verboseCalls, Raw: s.rawCalls, Style: constStyle(s.constStyle),
 		IP: s.instructionPtr, Messages: inv.stderr,
+		DetachOnExec: s.detachOnExec, SeccompAsked: s.seccompAsked, Debug: s.debug,
+		PidNamespaces: s.pidns, DecodePidfds: s.decodeFds >= 2,
 	}
+	plan, err := inv.tamperPlan(s)
+	if err != nil {
+		return 0, err
+	}
+	opts.Tamper = plan
 	if len(s.argv) > 0 {
 		path, err := resolve(s.argv[0])
 		if err != nil {
@@ -31,6 +42,15 @@ func (inv *invocation) trace(s *settings) (int, error) {
 		if opts.Command.Credential, err = credential(s.user); err != nil {
 			return 0, err
 		}
+	}
+	if s.daemonize > 0 {
+		if opts.Command == nil {
+			return 0, fail(ExitUsage, "PROG [ARGS] must be specified with -D/--daemonize")
+		}
+		if inv.daemon == nil {
+			return inv.daemonize(s, opts.Command)
+		}
+		opts.Command.Daemon = inv.daemon
 	}
 	if s.seccompOnly {
 		if opts.Command == nil {
@@ -45,11 +65,16 @@ func (inv *invocation) trace(s *settings) (int, error) {
 		return 0, err
 	}
 	defer out.close()
-	// As strace: no attach messages with -q, nor for a command launched
-	// with its trace going to a file.
-	announce := !s.quiet.attach && !(out.toFile && len(s.pids) == 0)
+	// As strace: no attach messages with -q (which a command launched
+	// with its trace going to -o implies, see settings).
+	announce := !s.quiet.attach
 	opts.Announce = announce
 	opts.Interruptible = s.interruptible
+	if opts.Interruptible == 0 && s.daemonize > 0 {
+		// strace -D's default: the tracer is no part of the command's job,
+		// and ignores the terminal's signals, ^Z too.
+		opts.Interruptible = session.NeverTSTP
+	}
 	if opts.Interruptible == 0 {
 		// strace's default: never interrupted when a launched command's
 		// trace goes to a file (the command gets the terminal's signals
@@ -69,19 +94,40 @@ func (inv *invocation) trace(s *settings) (int, error) {
 		cfg.Out = inv.stderr // -ff: the alerts and reports
 	}
 	writer, procInfo := newWriter(s, out, cfg)
+	traceStacks(writer, s.stack)
 	if s.summaryOnly {
 		writer = output.AnalysisOnly(writer)
 	}
-	// The report and alerts need each process's parent and command line;
-	// plain text does not, and skips the /proc reads.
-	opts.ProcessInfo = procInfo || s.reaps != nil
+	var timelineFile *os.File
+	if s.timeline != "" {
+		if timelineFile, err = outfile.Create(s.timeline); err != nil {
+			return 0, fail(ExitFailure, "cannot open the --timeline file: %v", err)
+		}
+		defer timelineFile.Close()
+	}
+	// The report, the alerts and the timeline need each process's parent
+	// and command line; plain text does not, and skips the /proc reads.
+	opts.ProcessInfo = procInfo || s.reaps != nil || timelineFile != nil
+	// strace -c counts the system time of each call, from the rusage of
+	// its stops; -w counts wall-clock time, which needs no rusage.
+	opts.StopTimes = s.summary && !s.summaryWall
+	opts.Stacks = s.unwinds()
+	opts.Scopes = s.reaps != nil && s.reaps.Alerts["stolen"]
 	sess := session.New(opts)
 	sess.Add(writer)
 	var tracker *reaps.Tracker
 	if s.reaps != nil {
 		s.reaps.Emit, s.reaps.Follow = sess.Emit, opts.Follow
+		s.reaps.SummaryWall, s.reaps.SummaryOverhead = s.summaryWall, s.summaryOverhead
+		s.reaps.SummarySortBy, s.reaps.SummaryColumns = sortKeys[s.sortBy], s.summaryColumns
+		if opts.Stacks {
+			s.reaps.SourceLine = stack.NewLines().Line
+		}
 		tracker = reaps.New(*s.reaps)
 		sess.Add(tracker)
+	}
+	if timelineFile != nil {
+		sess.Add(timeline.New(timelineFile))
 	}
 	res, err := sess.Run()
 	if err != nil {

@@ -12,6 +12,7 @@ package decode
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/waittrace/waittrace/syscalls"
@@ -76,10 +77,13 @@ func formatScalar(k syscalls.ArgKind, v, arg0 uint64, names Names, st Style) str
 	case syscalls.KindPid:
 		return pidText(names, int(int32(v)))
 	case syscalls.KindWaitID:
-		// strace 6.1 annotates P_PID's pid and P_PIDFD's fd, not P_PGID.
+		// strace 6.1 names P_PID's pid and P_PIDFD's fd, and translates
+		// P_PGID's group, which it never names.
 		switch uint32(arg0) {
 		case pPID:
 			return pidText(names, int(int32(v)))
+		case pPGID:
+			return pgidText(names, int(int32(v)))
 		case pPIDFD:
 			return fdText(names, int(int32(v)))
 		}
@@ -120,6 +124,17 @@ func ReturnWith(rval int64, cfg Config) (text string, isErr bool) {
 	text, isErr = Return(rval)
 	if cfg.Raw && !isErr {
 		text = hex(uint64(rval))
+	}
+	return text, isErr
+}
+
+// CallReturn is ReturnWith for call c: the pid that wait4 and waitpid
+// return is named and translated as their pid argument is (strace's
+// RVAL_TGID): "= 4373<sleep>" while the process exists.
+func CallReturn(c syscalls.Call, rval int64, cfg Config) (text string, isErr bool) {
+	text, isErr = ReturnWith(rval, cfg)
+	if !isErr && !cfg.Raw && rval > 0 && rval <= math.MaxInt32 && (c == syscalls.Wait4 || c == syscalls.Waitpid) {
+		text = pidText(cfg.Names, int(rval))
 	}
 	return text, isErr
 }

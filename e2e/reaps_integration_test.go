@@ -293,9 +293,13 @@ func TestReapsSummary(t *testing.T) {
 	r := waittraceReaps(t, []string{"-c", "-f"}, bin)
 	v := ints(t, r.stdout)
 	checkSummary(t, "waittrace -c", r.trace, v["zeros"])
-	if strings.Contains(r.trace, "wait4(") || strings.Contains(r.trace, "+++") {
-		t.Errorf("-c prints the table only:\n%s", r.trace)
+	if strings.Contains(r.trace, "wait4(") || strings.Contains(r.trace, "+++") || strings.Contains(r.trace, "none yet") {
+		t.Errorf("-c prints strace's table only:\n%s", r.trace)
 	}
+	// With --reaps, waittrace's table of outcomes follows strace's.
+	r = waittraceReaps(t, []string{"-c", "-f", "--reaps"}, bin)
+	v = ints(t, r.stdout)
+	checkSummary(t, "waittrace -c --reaps", r.trace, v["zeros"])
 	outcome := fmt.Sprintf("%9d %9d %9d %9d %13d %13d wait4\n", v["zeros"]+2, 1, v["zeros"], 1, 0, 0)
 	mustContain(t, "outcomes", r.trace, outcome)
 

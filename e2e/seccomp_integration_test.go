@@ -115,6 +115,7 @@ func TestSeccompRefused(t *testing.T) {
 		if !ok {
 			continue
 		}
+		rest = strings.TrimLeft(rest, " ") // "%-5d " pads short pids
 		if call, ok := strings.CutSuffix(rest, " <unfinished ...>"); ok {
 			held = call
 			continue

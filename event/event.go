@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/waittrace/waittrace/decode"
+	"github.com/waittrace/waittrace/stack"
 	"github.com/waittrace/waittrace/syscalls"
 )
 
@@ -105,11 +106,19 @@ type Event struct {
 	ErrName   string
 	ErrMsg    string
 	Args      []Arg
+	// Injected: the call was not run, and returned the error or value of
+	// -e inject= (RetText ends " (INJECTED)"); Delayed: it was held at
+	// its entry or exit (" (DELAYED)").
+	Injected, Delayed bool
 	// Status, CallSiginfo and Rusage are what the call stored for the
 	// caller, when decoded; nil otherwise.
 	Status      *decode.WaitStatus
 	CallSiginfo *decode.Siginfo
 	Rusage      *decode.Rusage
+	// STime is the system CPU time the tracee spent in the call, on
+	// CallExit when the session was asked for it (Options.StopTimes), as
+	// strace -c counts it: from the rusage of its entry and exit stops.
+	STime time.Duration
 
 	// Signals, stops, deaths.
 	Signal      string
@@ -125,6 +134,19 @@ type Event struct {
 	Announce bool
 	Former   int
 	Argv     []string
+
+	// Stack (-k) is the user-space stack, innermost frame first, of a
+	// call (unwound at its entry stop, and on its CallEntry and CallExit),
+	// a signal or a group-stop, when the session unwinds stacks and strace
+	// would print one (not for a 32-bit tracee). StackErr is strace's line
+	// for what cut it short ("too many stack frames"), or why there is
+	// none. Object and Symbol are raw bytes from the tracee.
+	Stack    []stack.Frame
+	StackErr string
+	// Scope is what the session learned at a wait call's entry of the
+	// children it may collect (for --alert=stolen), on CallEntry and
+	// CallExit.
+	Scope *Scope
 
 	// Analysis.
 	Alert   *Alert

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/waittrace/waittrace/event"
+	"github.com/waittrace/waittrace/stack"
 )
 
 // JSON writes JSON Lines: one object per completed call (entry and exit
@@ -23,6 +24,7 @@ type JSON struct {
 	status Status
 	calls  map[int]*event.Event
 	err    error
+	stacks bool // -k (stack.go)
 }
 
 // JSONRecord is one line of --json output.
@@ -44,6 +46,13 @@ type JSONRecord struct {
 	DurationNs       *int64      `json:"durationNs,omitempty"`
 	Unfinished       bool        `json:"unfinished,omitempty"`
 	Detached         bool        `json:"detached,omitempty"`
+	// Injected and Delayed: the call was tampered with (-e inject=).
+	Injected bool `json:"injected,omitempty"`
+	Delayed  bool `json:"delayed,omitempty"`
+	// Stack and StackError (-k): a call's (unwound at its entry), a
+	// signal's or a group-stop's.
+	Stack      []stack.Frame `json:"stack,omitempty"`
+	StackError string        `json:"stackError,omitempty"`
 	// The analysis: eventName "alert", "reaps_report" or "summary".
 	Alert   *event.Alert   `json:"alert,omitempty"`
 	Report  *event.Report  `json:"report,omitempty"`
@@ -104,6 +113,7 @@ func (j *JSON) unfinished(tid int, o Status) {
 	r.Args = append(r.Args, e.Args...)
 	r.Unfinished = true
 	r.Detached = o == Detached
+	j.addStack(r, e)
 	_ = j.Object(r)
 }
 
@@ -139,6 +149,8 @@ func (j *JSON) Record(ev *event.Event) {
 		}
 		d := ev.Time.Sub(start.Time).Nanoseconds()
 		r.DurationNs = &d
+		r.Injected, r.Delayed = ev.Injected, ev.Delayed
+		j.addStack(r, ev)
 		_ = j.Object(r)
 		return
 	case event.ProcessExited, event.ProcessKilled, event.Superseded:
@@ -154,9 +166,11 @@ func (j *JSON) Record(ev *event.Event) {
 		if ev.SigInfo != nil {
 			r.Args = append(r.Args, event.Arg{Name: "siginfo", Type: "siginfo", Value: ev.SigInfo})
 		}
+		j.addStack(r, ev)
 	case event.GroupStopped:
 		r = record(ev, "group_stop")
 		r.Args = append(r.Args, event.Arg{Name: "signal", Type: "signal", Value: ev.Signal, Raw: uint64(ev.SigNum)})
+		j.addStack(r, ev)
 	case event.ProcessExited:
 		r = record(ev, "exit")
 		r.Args = append(r.Args, event.Arg{Name: "exitCode", Type: "int", Value: ev.ExitCode, Raw: uint64(ev.ExitCode)})

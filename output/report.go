@@ -151,6 +151,9 @@ func fateText(n *event.ReapsOf) string {
 	switch n.Fate {
 	case "reaped":
 		s := fmt.Sprintf("reaped by %d %s  %s  %s after exit", n.ReapedBy, n.ReaperComm, n.Call, ms(time.Duration(n.LatencyNS)))
+		if n.ReapedAt != "" {
+			s += "  in " + n.ReapedAt // escaped by the tracker
+		}
 		if n.OrphanedBy != 0 {
 			s += fmt.Sprintf(" (reparented when %d exited)", n.OrphanedBy)
 		}

@@ -21,6 +21,7 @@ type Table struct {
 	status Status
 	calls  map[int]*event.Event
 	err    error
+	stacks bool // -k (stack.go)
 }
 
 // NewTable returns a Table writer; status selects calls by outcome (0: all).
@@ -66,6 +67,7 @@ func (t *Table) unfinished(tid int, o Status) {
 		what = "<detached ...>"
 	}
 	t.event(e, "?", e.Syscall, e.EntryText+what)
+	t.stackRows(e, e)
 }
 
 // Record implements event.Sink.
@@ -95,10 +97,13 @@ func (t *Table) Record(ev *event.Event) {
 		row := *ev
 		row.Time = start.Time
 		t.event(&row, ret, ev.Syscall, ev.EntryText+ev.ExitText)
+		t.stackRows(&row, ev)
 	case event.SignalDelivered:
 		t.event(ev, "0", "signal", strings.TrimSpace(ev.Signal+" "+ev.SigInfoText))
+		t.stackRows(ev, ev)
 	case event.GroupStopped:
 		t.event(ev, "0", "group_stop", ev.Signal)
+		t.stackRows(ev, ev)
 	case event.ProcessExited:
 		t.unfinished(tid, Unfinished)
 		t.event(ev, "0", "exit", "exited with "+strconv.Itoa(ev.ExitCode))
@@ -124,8 +129,9 @@ func (t *Table) Record(ev *event.Event) {
 		t.event(ev, "0", "alert", ev.Alert.Kind+": "+ev.Alert.Message)
 	case event.SummaryReady:
 		for _, r := range ev.Summary.Rows {
-			t.event(ev, strconv.Itoa(r.Errors), "summary", fmt.Sprintf("%s calls=%d errors=%d seconds=%.6f child=%d none=%d echild=%d eintr=%d restarted=%d invalid=%d",
-				r.Syscall, r.Calls, r.Errors, r.Time.Seconds(), r.Found, r.None, r.ECHILD, r.EINTR, r.Restarted, r.Invalid))
+			t.event(ev, strconv.Itoa(r.Errors), "summary", fmt.Sprintf("%s calls=%d errors=%d seconds=%.6f min=%.6f max=%.6f clock=%s child=%d none=%d echild=%d eintr=%d restarted=%d invalid=%d",
+				r.Syscall, r.Calls, r.Errors, r.Time.Seconds(), r.Min.Seconds(), r.Max.Seconds(), ev.Summary.Clock,
+				r.Found, r.None, r.ECHILD, r.EINTR, r.Restarted, r.Invalid))
 		}
 	case event.ReportReady:
 		t.report(ev)

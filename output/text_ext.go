@@ -56,19 +56,25 @@ type textExt struct {
 }
 
 // stamp prints the time prefix after the pid prefix, as strace does; it
-// counts towards the " = " column.
+// counts towards the " = " column. With both -t and -r, strace prints
+// the time and then the delta in parentheses:
+// "14:03:37 (+     0.000050) ".
 func (t *Text) stamp() {
 	e := &t.ext
-	switch {
-	case e.relative:
+	if e.stamp.Format != NoStamp {
+		t.printf("%s ", FormatTime(e.stamp, e.now))
+	}
+	if e.relative {
 		var d time.Duration
 		if e.started {
 			d = e.now.Sub(e.last)
 		}
 		e.last, e.started = e.now, true
-		t.printf("%s ", FormatRelative(d, e.relDigits))
-	case e.stamp.Format != NoStamp:
-		t.printf("%s ", FormatTime(e.stamp, e.now))
+		if e.stamp.Format != NoStamp {
+			t.printf("(+%s) ", FormatRelative(d, e.relDigits))
+		} else {
+			t.printf("%s ", FormatRelative(d, e.relDigits))
+		}
 	}
 	if e.prefix != "" {
 		t.printf("%s", e.prefix)

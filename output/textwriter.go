@@ -19,7 +19,10 @@ const (
 	Unfinished                     // never returned: the thread died or exec'd
 	Unavailable                    // returned, but the result could not be read
 	Detached                       // waittrace detached while the call blocked
-	AllStatus   = Successful | Failed | Unfinished | Unavailable | Detached
+	AllStatus          = Successful | Failed | Unfinished | Unavailable | Detached
+	// NoStatus selects no outcome (-e status=none): unlike 0, which
+	// selects them all.
+	NoStatus Status = 1 << 7
 )
 
 var statusNames = []struct {
@@ -57,6 +60,9 @@ func ParseStatus(set string) (Status, error) {
 	if negate {
 		s = AllStatus &^ s
 	}
+	if s == 0 {
+		s = NoStatus
+	}
 	return s, nil
 }
 
@@ -75,10 +81,13 @@ type TextOptions struct {
 	// the call's number and the tracee's instruction pointer.
 	SyscallNumber      bool
 	InstructionPointer bool
-	// QuietExit leaves out the "+++ exited with N +++" and "+++ killed by"
-	// lines (-qq), QuietSuperseded the "+++ superseded by execve" ones
-	// (--quiet=thread-execve).
+	// QuietExit leaves out the "+++ exited with N +++" lines (-qq; as in
+	// strace, not the "+++ killed by" ones), QuietSuperseded the "+++
+	// superseded by execve" ones (--quiet=thread-execve).
 	QuietExit, QuietSuperseded bool
+	// Signals, when set, are the signals whose "+++ killed by SIG +++"
+	// lines are printed (-e signal=, which strace applies to them too).
+	Signals map[int]bool
 	// ResumedFull prints a call that blocked while others printed in full
 	// when it returns, instead of "<... wait4 resumed>".
 	ResumedFull bool
@@ -88,6 +97,9 @@ type TextOptions struct {
 	// DecodePids (-Y) names the process of each line's pid prefix after
 	// the record's Proc.Comm.
 	DecodePids bool
+	// StackTraces prints the records' stacks after their lines, as strace
+	// -k does (stack.go).
+	StackTraces bool
 }
 
 // TextWriter feeds a Text with Events, adding strace's time prefixes,
@@ -150,6 +162,7 @@ func (w *TextWriter) Close() error {
 func (w *TextWriter) analysis(ev *event.Event) {
 	if ev.Kind == event.AlertFired {
 		w.t.Line(AlertText(ev.Alert))
+		w.t.Raw(AlertDetail(ev.Alert))
 		return
 	}
 	text, err := analysisText(ev, w.opt.Color)
@@ -164,7 +177,7 @@ func analysisText(ev *event.Event, colored bool) (string, error) {
 	var err error
 	switch ev.Kind {
 	case event.AlertFired:
-		b.WriteString(AlertText(ev.Alert) + "\n")
+		b.WriteString(AlertText(ev.Alert) + "\n" + AlertDetail(ev.Alert))
 	case event.SummaryReady:
 		err = WriteSummary(&b, ev.Summary)
 	case event.ReportReady:
@@ -250,15 +263,19 @@ func (w *TextWriter) Record(ev *event.Event) {
 			}
 			t.Exit(tid, ev.Syscall, ev.ExitText, ev.RetText, ev.IsErr)
 		}
+		w.stack(ev)
 	case event.SignalDelivered:
 		w.begin(tid)
 		t.Signal(tid, ev.Signal, ev.SigInfoText)
+		w.stack(ev)
 	case event.GroupStopped:
 		w.begin(tid)
 		t.GroupStop(tid, ev.Signal)
+		w.stack(ev)
 	case event.ProcessExited, event.ProcessKilled, event.Superseded:
 		w.ended(tid, Unfinished)
-		if (ev.Kind == event.Superseded && w.opt.QuietSuperseded) || (ev.Kind != event.Superseded && w.opt.QuietExit) {
+		if (ev.Kind == event.Superseded && w.opt.QuietSuperseded) || (ev.Kind == event.ProcessExited && w.opt.QuietExit) ||
+			(ev.Kind == event.ProcessKilled && w.opt.Signals != nil && !w.opt.Signals[ev.SigNum]) {
 			t.Gone(tid)
 			return
 		}

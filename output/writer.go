@@ -8,14 +8,15 @@ package output
 import "github.com/waittrace/waittrace/event"
 
 // AnalysisOnly passes to w only the records of the analysis (alerts, the
-// summary, the report): strace's -c, which prints no trace.
+// summary, the report), and those of processes traced and untraced (for
+// "Process N attached" messages): strace's -c, which prints no trace.
 func AnalysisOnly(w event.Sink) event.Sink { return analysisOnly{w} }
 
 type analysisOnly struct{ event.Sink }
 
 func (a analysisOnly) Record(ev *event.Event) {
 	switch ev.Kind {
-	case event.AlertFired, event.SummaryReady, event.ReportReady:
+	case event.AlertFired, event.SummaryReady, event.ReportReady, event.Traced, event.Untraced:
 		a.Sink.Record(ev)
 	}
 }

@@ -17,6 +17,7 @@ func (t *Tracer) detachAll() { t.detachWhere(func(*tracee) bool { return true })
 // time keeps a vfork parent, which cannot stop before its child, from
 // blocking the rest. Stops of the other tracees are handled as usual.
 func (t *Tracer) detachWhere(pick func(*tracee) bool) {
+	t.releaseHeld(pick)
 	leaving := map[int]bool{}
 	for tid, tr := range t.tracees {
 		if pick(tr) {
@@ -36,14 +37,14 @@ func (t *Tracer) detachWhere(pick func(*tracee) bool) {
 		if !deadline.IsZero() {
 			wflags |= unix.WNOHANG
 		}
-		tid, err := unix.Wait4(-1, &ws, wflags, nil)
+		tid, err := unix.Wait4(-1, &ws, wflags, t.rusage())
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
 			break
 		}
-		if t.waker != nil && tid == t.waker.pid {
+		if t.isWaker(tid) {
 			t.handleStop(tid, ws)
 			continue
 		}
@@ -70,6 +71,10 @@ func (t *Tracer) detachWhere(pick func(*tracee) bool) {
 			}
 		}
 		if tr == nil {
+			if tid == t.launched && (ws.Exited() || ws.Signaled()) {
+				// The command, detached already, has ended meanwhile.
+				t.result.Reaped, t.result.Status = true, ws
+			}
 			continue
 		}
 		if !leaving[tid] {
@@ -91,6 +96,7 @@ func (t *Tracer) detachWhere(pick func(*tracee) bool) {
 					}
 				}
 			}
+			t.finishTamper(tr, ws)
 			t.detachAt(tr, sig)
 		}
 	}
@@ -114,6 +120,7 @@ func (t *Tracer) abandon(leaving map[int]bool) {
 			t.abandoned = map[int]bool{}
 		}
 		t.abandoned[tid] = true
+		t.debug("%d did not stop within %v to be detached: abandoned, detached at its next stop", tid, detachPatience)
 		if !tr.hidden {
 			t.ev = Event{Kind: Detached, Tid: tid, Late: true, Time: time.Now()}
 			t.emit(&t.ev)
@@ -139,6 +146,7 @@ func (t *Tracer) detachOne(tr *tracee) {
 func (t *Tracer) detachAt(tr *tracee, sig unix.Signal) {
 	delete(t.tracees, tr.tid)
 	_, _, _ = unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_DETACH, uintptr(tr.tid), 0, uintptr(sig), 0, 0)
+	t.debug("detached %d%s", tr.tid, withSignal(sig))
 	if tr.hidden {
 		return
 	}

@@ -69,6 +69,8 @@ type Event struct {
 	Threads int
 	Former  int
 	Late    bool
+	// OnExec: a Detached event of -b execve, at the tracee's exec.
+	OnExec bool
 	// Pid is the thread group (process) of Tid and Parent its parent
 	// process, set on NewTracee events with Options.ProcessInfo.
 	Pid    int
@@ -78,6 +80,10 @@ type Event struct {
 	Argv []string
 	// Time is when the engine saw the stop.
 	Time time.Time
+	// STime is the system CPU time the tracee spent in the call, from the
+	// rusage of its entry and exit stops, on SyscallExit with
+	// Options.StopTimes.
+	STime time.Duration
 	// Siginfo is the raw 64-bit siginfo_t of a Signal event.
 	Siginfo []byte
 	// Mem reads the tracee's memory. It is valid only during the handler
@@ -89,10 +95,17 @@ type Event struct {
 	// entered.
 	IP    uint64
 	HasIP bool
-	// Regs are the registers at a SyscallEntry or Signal stop, with
-	// Options.Regs (HasRegs).
+	// Regs are the registers at a SyscallEntry, Signal or GroupStop stop,
+	// with Options.Regs (HasRegs).
 	Regs    Regs
 	HasRegs bool
+	// Tamper, set by the handler on a SyscallEntry event, has the engine
+	// tamper with the call (tamper.go). On the SyscallExit event,
+	// Injected says that Rval and IsError are the injected result (what
+	// the thread sees), and Delayed that the call was held at its entry
+	// or exit.
+	Tamper            *Tamper
+	Injected, Delayed bool
 }
 
 // Regs are the registers a user-space stack is unwound from: the program

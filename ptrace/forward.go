@@ -91,6 +91,7 @@ func (t *Tracer) forward(r forwardRequest) {
 	for {
 		t.drain()
 		if t.matchWaker(r) {
+			t.debug("%s: its process group got it too, the command's own copy: not passed on", signalName(r.sig))
 			return
 		}
 		if time.Now().After(deadline) && !signalPending(t.waker.pid, r.sig) {
@@ -103,14 +104,17 @@ func (t *Tracer) forward(r forwardRequest) {
 	}
 	if t.launched != 0 && !t.result.Reaped {
 		_ = unix.Kill(t.launched, r.sig)
+		t.debug("%s: sent to waittrace alone: passed on to the command, %d", signalName(r.sig), t.launched)
+		return
 	}
+	t.debug("%s: not passed on: the command has exited", signalName(r.sig))
 }
 
 // drain handles the stops that are ready, without blocking.
 func (t *Tracer) drain() {
 	for {
 		var ws unix.WaitStatus
-		tid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOHANG, nil)
+		tid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOHANG, t.rusage())
 		if err != nil || tid <= 0 {
 			return
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -32,7 +33,9 @@ const (
 type helperParams struct {
 	Wake bool `json:"wake,omitempty"`
 	// Seccomp: the filter's calls per AUDIT_ARCH_*.
-	Seccomp map[uint32][]uint64 `json:"seccomp,omitempty"`
+	// Empty but not nil: a filter that stops no wait call (-e trace=none)
+	// still stops clone with CLONE_UNTRACED and clone3.
+	Seccomp map[uint32][]uint64 `json:"seccomp"`
 	// Credential to drop to before the execve (-u).
 	Credential *Credential `json:"credential,omitempty"`
 	// Closed lists the standard descriptors to close before the execve:
@@ -275,21 +278,84 @@ func (t *Tracer) startWaker() error {
 	if err != nil {
 		return fmt.Errorf("waker: %w", err)
 	}
-	if err := seize(h.pid, unix.PTRACE_O_EXITKILL); err != nil {
-		h.reap(true)
-		return fmt.Errorf("waker: %w", err)
-	}
 	t.waker = h
+	t.wakerTids = map[int]bool{}
+	// Every thread of the waker is seized, and the threads it makes later
+	// too (PTRACE_O_TRACECLONE): a signal sent to the process may be taken
+	// by any of them, and only a traced one stops for the engine to see
+	// (the waker is a Go program, with several threads).
+	for stable := false; !stable; {
+		stable = true
+		tids, err := tasks(h.pid)
+		if err != nil {
+			return fmt.Errorf("waker: %w", err)
+		}
+		for _, tid := range tids {
+			if t.wakerTids[tid] {
+				continue
+			}
+			if err := seize(tid, unix.PTRACE_O_EXITKILL|unix.PTRACE_O_TRACECLONE); err != nil {
+				if tid == h.pid {
+					h.reap(true)
+					t.waker = nil
+					return fmt.Errorf("waker: %w", err)
+				}
+				continue // the thread is gone
+			}
+			t.wakerTids[tid], stable = true, false
+		}
+	}
 	return nil
 }
 
-// stopWaker ends the waker: closing its socket lets it exit; the kill makes
-// sure of it, whatever stop it is in.
-func (t *Tracer) stopWaker() {
-	if t.waker != nil {
-		t.waker.reap(true)
-		t.waker = nil
+// isWaker reports whether tid is a thread of the waker. A thread the waker
+// made is seen first either at its own stop or at the clone event.
+func (t *Tracer) isWaker(tid int) bool {
+	if t.waker == nil {
+		return false
 	}
+	if t.wakerTids[tid] {
+		return true
+	}
+	if _, known := t.tracees[tid]; known {
+		return false
+	}
+	if pid, _ := procIDs(tid); pid == t.waker.pid {
+		t.wakerTids[tid] = true
+		return true
+	}
+	return false
+}
+
+// stopWaker ends the waker. Killed, it cannot be collected before each
+// of its traced threads is, and a thread the waker made lately may not
+// have been seen yet: whatever reports from now on is collected, for a
+// while, until the waker itself is (the trace is over, so it can only be
+// the waker's, or an abandoned tracee's, handled as before).
+func (t *Tracer) stopWaker() {
+	if t.waker == nil {
+		return
+	}
+	_ = unix.Kill(t.waker.pid, unix.SIGKILL)
+	t.waker.sock.Close()
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		var ws unix.WaitStatus
+		tid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOHANG, nil)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			deadline = time.Time{} // no child left
+		case tid == t.waker.pid && (ws.Exited() || ws.Signaled()):
+			deadline = time.Time{}
+		case tid == 0:
+			time.Sleep(time.Millisecond)
+		case t.abandoned[tid]:
+			t.handleStop(tid, ws)
+		}
+	}
+	t.waker = nil
 }
 
 // wake makes the engine's wait4 return soon: safe from any goroutine.
@@ -321,8 +387,11 @@ func ClosedStdio() (closed [3]bool) {
 		if err != nil {
 			continue
 		}
+		// The kernel shows O_LARGEFILE (0100000 on amd64 and arm64) among
+		// the flags of every file a 64-bit process opens; x/sys says 0.
+		const kernelLargefile = 0o100000
 		flags, err := strconv.ParseUint(statusField(string(info), "flags:"), 8, 32)
-		closed[fd] = err == nil && flags&^unix.O_LARGEFILE == unix.O_RDWR
+		closed[fd] = err == nil && flags&^kernelLargefile == unix.O_RDWR
 	}
 	return closed
 }

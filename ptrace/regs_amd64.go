@@ -82,3 +82,30 @@ func getRegs(tid int) (Regs, error) {
 
 // ntPRStatus is NT_PRSTATUS, the general register set for PTRACE_GETREGSET.
 const ntPRStatus = 1
+
+// Offsets in struct user (its user_regs_struct) for PTRACE_POKEUSER; a
+// 64-bit tracer sees this layout for 32-bit tracees too.
+const (
+	userRax     = 10 * 8
+	userOrigRax = 15 * 8
+)
+
+// setSyscallNr makes tid, stopped at a call's entry, make call nr instead;
+// -1 skips it (the kernel then returns -ENOSYS). strace pokes orig_rax
+// too: one word, whatever the tracee's personality.
+func setSyscallNr(tid int, arch uint32, nr int64) error {
+	return pokeUser(tid, userOrigRax, uint64(nr))
+}
+
+// setReturn sets the value the call tid is stopped at the exit of returns.
+// A 32-bit tracee sees the low half.
+func setReturn(tid int, arch uint32, v int64) error {
+	return pokeUser(tid, userRax, uint64(v))
+}
+
+func pokeUser(tid int, off uintptr, v uint64) error {
+	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_POKEUSR, uintptr(tid), off, uintptr(v), 0, 0); e != 0 {
+		return e
+	}
+	return nil
+}

@@ -1,6 +1,10 @@
 package ptrace
 
-import "golang.org/x/sys/unix"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
 
 // ntPRStatus is NT_PRSTATUS, the general register set for PTRACE_GETREGSET.
 const ntPRStatus = 1
@@ -47,4 +51,31 @@ func getRegs(tid int) (Regs, error) {
 		return Regs{}, err
 	}
 	return Regs{PC: r.Pc, SP: r.Sp, FP: r.Regs[29], LR: r.Regs[30]}, nil
+}
+
+// ntArmSystemCall is NT_ARM_SYSTEM_CALL, the regset of the call number.
+const ntArmSystemCall = 0x404
+
+// setSyscallNr makes tid, stopped at a call's entry, make call nr instead;
+// -1 (NO_SYSCALL) skips it.
+func setSyscallNr(tid int, arch uint32, nr int64) error {
+	v := int32(nr)
+	iov := unix.Iovec{Base: (*byte)(unsafe.Pointer(&v))}
+	iov.SetLen(int(unsafe.Sizeof(v)))
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SETREGSET, uintptr(tid), ntArmSystemCall, uintptr(unsafe.Pointer(&iov)), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// setReturn sets x0, the value the call tid is stopped at the exit of
+// returns.
+func setReturn(tid int, arch uint32, v int64) error {
+	var r unix.PtraceRegsArm64
+	if err := unix.PtraceGetRegSetArm64(tid, ntPRStatus, &r); err != nil {
+		return err
+	}
+	r.Regs[0] = uint64(v)
+	return unix.PtraceSetRegSetArm64(tid, ntPRStatus, &r)
 }

@@ -36,7 +36,7 @@ type Options struct {
 	// detaches them and they run on.
 	KillOnExit bool
 	// Regs reads the registers a stack is unwound from (Event.Regs) at
-	// each reported syscall entry and signal stop.
+	// each reported syscall entry, signal stop and group-stop.
 	Regs bool
 	// IP reads the instruction pointer of signal stops too (-i; calls
 	// have theirs from their stop).
@@ -51,6 +51,18 @@ type Options struct {
 	// AttachFailed, if set, is told at once of each pid that could not be
 	// attached (also in Result).
 	AttachFailed func(error)
+	// StopTimes reads the rusage of each stop from the wait4 that reports
+	// it, to report on SyscallExit the system CPU time the tracee spent in
+	// the call (Event.STime), as strace -c does. Without it wait4 gets no
+	// rusage.
+	StopTimes bool
+	// DetachOnExec detaches a tracee when it executes a new program
+	// (strace's -b execve), except the command at the exec that starts it;
+	// the program then runs untraced, and so do its children. Tracees that
+	// carry the seccomp filter are never detached.
+	DetachOnExec bool
+	// Debug, if set, is told the engine's decisions (-d), one line each.
+	Debug func(format string, args ...any)
 }
 
 // Spec says what to trace: a command to launch, processes to attach to, or both.
@@ -67,6 +79,9 @@ type Spec struct {
 	ClosedStdio [3]bool
 	// Pids are processes to attach to, with all their threads.
 	Pids []int
+	// Daemon, instead of Path, is the command of a daemonized trace
+	// (-D): waittrace's first process, which execs it once seized.
+	Daemon *DaemonCommand
 }
 
 // Credential is a user and its groups to run the launched command as.
@@ -110,18 +125,25 @@ type Tracer struct {
 	spin    bool
 	ev      Event
 	siginfo [128]byte
+	// ru is the rusage of the last stop reported, with Options.StopTimes
+	// (zero otherwise).
+	ru unix.Rusage
 
 	// abandoned: tracees detachWhere gave up waiting for (hardening).
 	abandoned map[int]bool
 	// exitedEarly: children whose exit came before their parent's fork
 	// event, which must then not make them tracees again.
 	exitedEarly map[int]bool
-	// waker is the sleeping child whose stops wake the loop.
-	waker *helper
+	// waker is the sleeping child whose stops wake the loop; wakerTids
+	// are its threads, all traced.
+	waker     *helper
+	wakerTids map[int]bool
 	// detached: Detach was carried out.
 	detached bool
 	// wakerGot: the signals the waker got lately (see Forward).
 	wakerGot []forwardRequest
+	// delays: the tracees held stopped by a tampered call (tamper.go).
+	delays delays
 
 	mu       sync.Mutex
 	wakerPid int
@@ -148,6 +170,8 @@ type tracee struct {
 	nr        uint64
 	args      [6]uint64
 	ip        uint64 // at the call's entry
+	// stime is its system time at the call's entry (Options.StopTimes).
+	stime time.Duration
 	// lastNr is the number of the last call it entered (strace's -n on
 	// signal and exit lines).
 	lastNr uint64
@@ -162,6 +186,9 @@ type tracee struct {
 	// forked: its parent's fork event was seen (or it was not forked).
 	forked bool
 	origin Origin
+	// tp: its tampering with a call (-e inject=; see tamper.go), nil if
+	// none yet.
+	tp *tamperState
 }
 
 // New returns a Tracer that reports events to handle. handle is called on the
@@ -252,10 +279,17 @@ func (t *Tracer) Run(spec Spec) (Result, error) {
 			return t.result, err
 		}
 	}
+	if spec.Daemon != nil {
+		if err := t.adopt(spec.Daemon); err != nil {
+			t.detachAll()
+			return t.result, err
+		}
+	}
 	if len(t.tracees) == 0 {
 		return t.result, nil
 	}
 	err := t.loop()
+	t.dropForwards()
 	return t.result, err
 }
 
@@ -319,11 +353,12 @@ const spinFor = 50 * time.Microsecond
 
 // poll waits for a stop without blocking for up to spinFor, and returns 0
 // if none came or on an error (ECHILD), which the blocking wait4 reports.
-func poll(ws *unix.WaitStatus) int {
+func poll(ws *unix.WaitStatus, ru *unix.Rusage) int {
 	start := time.Now()
 	for {
 		// Raw: the scheduler need not know about calls that never block.
-		r, _, e := unix.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(ws)), unix.WALL|unix.WNOHANG, 0, 0, 0)
+		r, _, e := unix.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(ws)), unix.WALL|unix.WNOHANG,
+			uintptr(unsafe.Pointer(ru)), 0, 0)
 		switch {
 		case e != 0:
 			return 0
@@ -332,6 +367,12 @@ func poll(ws *unix.WaitStatus) int {
 		case time.Since(start) > spinFor:
 			return 0
 		}
+		// Let a tracee waiting for this CPU run to its next stop rather
+		// than spin in its way: the scheduler often wakes it here, and a
+		// spin that keeps it waiting costs the whole spinFor and a
+		// blocking wait4 on top. With nothing else to run, it returns at
+		// once.
+		_, _, _ = unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 	}
 }
 
@@ -349,14 +390,20 @@ func (t *Tracer) loop() error {
 			runtime.Gosched()
 			yielded = time.Now()
 		}
-		for _, r := range t.takeForwards() {
-			t.forward(r)
+		if fw := t.takeForwards(); len(fw) > 0 {
+			for _, r := range fw {
+				t.forward(r)
+			}
+			continue // forward handles the stops that are ready: the trace may be over
 		}
 		detach, kicks := t.pending()
 		if kicks > ticked {
 			ticked = kicks
 			t.ev = Event{Kind: Tick, Time: time.Now()}
 			t.emit(&t.ev)
+		}
+		if t.delays.held > 0 {
+			t.resumeDue()
 		}
 		if detach && !t.detached {
 			t.detached, t.result.Detached = true, true
@@ -368,10 +415,10 @@ func (t *Tracer) loop() error {
 		var tid int
 		var err error
 		if t.spin {
-			tid = poll(&ws)
+			tid = poll(&ws, t.rusage())
 		}
 		if tid == 0 {
-			tid, err = unix.Wait4(-1, &ws, unix.WALL, nil)
+			tid, err = unix.Wait4(-1, &ws, unix.WALL, t.rusage())
 		}
 		if err == unix.EINTR {
 			continue
@@ -385,6 +432,22 @@ func (t *Tracer) loop() error {
 		t.handleStop(tid, ws)
 	}
 	return nil
+}
+
+// rusage is where wait4 stores the rusage of a stop: nil (none asked for)
+// without Options.StopTimes.
+func (t *Tracer) rusage() *unix.Rusage {
+	if t.opts.StopTimes {
+		return &t.ru
+	}
+	return nil
+}
+
+// stopSTime is the system CPU time of the tracee that reported the last
+// stop (0 without Options.StopTimes). The kernel fills a stopped child's
+// rusage from getrusage(RUSAGE_BOTH): its threads and its reaped children.
+func (t *Tracer) stopSTime() time.Duration {
+	return time.Duration(t.ru.Stime.Sec)*time.Second + time.Duration(t.ru.Stime.Usec)*time.Microsecond
 }
 
 // waitingForCommand: the launched command was detached and has not exited
@@ -403,14 +466,19 @@ func (t *Tracer) handleStop(tid int, ws unix.WaitStatus) {
 		}
 		return
 	}
-	if t.waker != nil && tid == t.waker.pid {
+	if t.isWaker(tid) {
 		// A wake-up, or a signal to waittrace's process group: either way
 		// it is ours, not the waker's to handle.
 		if ws.Stopped() {
-			if ptraceEventOf(ws) == 0 {
+			switch ev := ptraceEventOf(ws); {
+			case ev == unix.PTRACE_EVENT_CLONE:
+				if msg, err := unix.PtraceGetEventMsg(tid); err == nil {
+					t.wakerTids[int(msg)] = true
+				}
+			case ev == 0:
 				t.wakerSignal(ws.StopSignal())
 			}
-			t.resumeWaker()
+			t.resumeWaker(tid)
 		}
 		return
 	}
@@ -468,7 +536,7 @@ func (t *Tracer) stopped(tr *tracee, ws unix.WaitStatus) {
 	case sig == unix.SIGTRAP|0x80:
 		t.announce(tr, 0)
 		t.syscallStop(tr)
-		t.resume(tr, 0)
+		t.resumeCall(tr)
 	case event == unix.PTRACE_EVENT_STOP:
 		t.announce(tr, 0)
 		tr.listening = false
@@ -476,7 +544,8 @@ func (t *Tracer) stopped(tr *tracee, ws unix.WaitStatus) {
 			// A group-stop: report it and let it stay stopped, visible to
 			// the real parent's waitpid(WUNTRACED), until SIGCONT.
 			if !tr.hidden {
-				t.ev = Event{Kind: GroupStop, Tid: tr.tid, Sig: int(sig), Time: time.Now()}
+				t.ev = Event{Kind: GroupStop, Tid: tr.tid, Sig: int(sig), Mem: t.mem(tr.tid), Time: time.Now()}
+				t.readRegs(tr) // strace -k prints a stack here too
 				t.emit(&t.ev)
 			}
 			if err := ptraceReq(unix.PTRACE_LISTEN, tr.tid, 0); err == nil {
@@ -535,6 +604,9 @@ func (t *Tracer) signalStop(tr *tracee, sig unix.Signal) {
 		t.resume(tr, 0)
 		return
 	}
+	if tr.tp != nil && tr.tp.fakeSig == sig {
+		t.kernelSiginfo(tr, sig)
+	}
 	if !tr.hidden {
 		buf := t.siginfo[:]
 		if err := ptraceGetSiginfo(tr.tid, buf); err != nil {
@@ -584,10 +656,14 @@ func (t *Tracer) syscall(tr *tracee, s *stopInfo) {
 		tr.arch, tr.nr, tr.args, tr.ip, tr.lastNr = s.arch, s.nr, s.args, s.ip, s.nr
 		tr.reported = !tr.hidden && t.opts.Trace != nil && t.opts.Trace(s.arch, s.nr)
 		if tr.reported {
+			tr.stime = t.stopSTime()
 			t.ev = Event{Kind: SyscallEntry, Tid: tr.tid, Arch: s.arch, Nr: s.nr, Args: s.args, Mem: t.mem(tr.tid),
 				IP: s.ip, HasIP: s.ip != 0, Time: time.Now()}
 			t.readRegs(tr)
 			t.emit(&t.ev)
+			if t.ev.Tamper != nil {
+				t.tamperEntry(tr, s)
+			}
 		}
 		return
 	}
@@ -597,7 +673,10 @@ func (t *Tracer) syscall(tr *tracee, s *stopInfo) {
 		return
 	}
 	t.ev = Event{Kind: SyscallExit, Tid: tr.tid, Arch: tr.arch, Nr: tr.nr, Args: tr.args, IP: tr.ip, HasIP: tr.ip != 0,
-		Rval: s.rval, IsError: s.isError, Mem: t.mem(tr.tid), Time: time.Now()}
+		Rval: s.rval, IsError: s.isError, Mem: t.mem(tr.tid), Time: time.Now(), STime: t.stopSTime() - tr.stime}
+	if tr.tp != nil && tr.tp.active {
+		t.tamperExit(tr)
+	}
 	t.emit(&t.ev)
 }
 
@@ -651,7 +730,9 @@ func (t *Tracer) ptraceEvent(tr *tracee, event int) {
 			tr.hidden = false
 			tr.helperSignals = true
 			_ = unix.PtraceSetOptions(tr.tid, t.ptraceOptions(false, false, tr.filtered))
-			t.announce(tr, 0)
+			t.announce(tr, t.adoptedThreads(tr))
+		} else if t.opts.DetachOnExec && !tr.filtered {
+			defer t.detachOnExec(tr)
 		}
 		t.ev = Event{Kind: Exec, Tid: tr.tid, Time: time.Now()}
 		if t.opts.ProcessInfo {
@@ -717,7 +798,7 @@ func (t *Tracer) seccompStop(tr *tracee) {
 	}
 	t.syscall(tr, &s)
 	tr.exitStop = true
-	t.resume(tr, 0)
+	t.resumeCall(tr)
 }
 
 // keepTraced clears CLONE_UNTRACED from a clone or clone3 about to run: the
@@ -763,7 +844,8 @@ func (t *Tracer) readRegs(tr *tracee) {
 	}
 }
 
-// resumeWaker lets the waker sleep on after a wake-up, without the signal.
-func (t *Tracer) resumeWaker() {
-	_, _, _ = unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_CONT, uintptr(t.waker.pid), 0, 0, 0, 0)
+// resumeWaker lets a thread of the waker sleep on after a wake-up,
+// without the signal.
+func (t *Tracer) resumeWaker(tid int) {
+	_, _, _ = unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_CONT, uintptr(tid), 0, 0, 0, 0)
 }

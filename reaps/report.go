@@ -38,6 +38,7 @@ func (t *Tracker) Report() event.Report {
 			}
 			if p.fate == Reaped {
 				n.LatencyNS = int64(p.reapTime.Sub(p.exitTime))
+				n.ReapedAt, n.ReapStack = t.reapedAt(p)
 			}
 		}
 		nodes[pid] = n

@@ -17,6 +17,7 @@ import (
 
 	"github.com/waittrace/waittrace/decode"
 	"github.com/waittrace/waittrace/event"
+	"github.com/waittrace/waittrace/stack"
 )
 
 // Wait option bits (include/uapi/linux/wait.h).
@@ -69,7 +70,7 @@ type Wait struct {
 }
 
 // Alert kinds, in the order --help lists them.
-var AlertKinds = []string{"nonzero", "signaled", "coredump", "zombie", "unreaped", "echild", "lost"}
+var AlertKinds = []string{"nonzero", "signaled", "coredump", "zombie", "unreaped", "echild", "lost", "stolen"}
 
 // Options configure a Tracker.
 type Options struct {
@@ -86,6 +87,20 @@ type Options struct {
 	Follow bool
 	// Summary and Report: emit them at End.
 	Summary, Report bool
+	// SummaryWall counts each call's wall-clock time, from its entry to
+	// its exit stop (-w), instead of the system CPU time the tracee spent
+	// in it (the record's STime), which strace -c counts by default.
+	SummaryWall bool
+	// SummaryOverhead is subtracted from each call's time before it is
+	// counted, down to zero (-O).
+	SummaryOverhead time.Duration
+	// SummarySortBy and SummaryColumns are passed on to the summary's
+	// writers (-S, -U; see event.Summary).
+	SummarySortBy  string
+	SummaryColumns []string
+	// SourceLine, if set, finds the source file and line of a frame, for
+	// where the report and the stolen alert say a call was made.
+	SourceLine func(stack.Frame) (file string, line int, ok bool)
 }
 
 // Fate is how a process's exit status was disposed of.
@@ -122,6 +137,12 @@ type proc struct {
 	reapCall   string
 	reapTime   time.Time
 	orphanedBy int // the parent that exited while this process lived
+	// reap is the call that collected it, with its stack, when the
+	// stolen alert or a stack asks for it (stolen.go); pgid its process
+	// group as last known (0: unknown).
+	reap    *event.WaitCall
+	reapAny bool // reap waited for any child
+	pgid    int
 
 	fired map[string]bool
 }
@@ -160,6 +181,7 @@ type Tracker struct {
 	alerts  []event.Alert
 	end     time.Time
 	done    bool
+	stolen  stolenState
 }
 
 // New returns a Tracker.
@@ -196,7 +218,11 @@ func (t *Tracker) procOf(pid int) *proc {
 }
 
 // Record implements event.Sink: it takes one record of the trace.
-func (t *Tracker) Record(ev *event.Event) { t.observe(ev, waitOf(ev)) }
+func (t *Tracker) Record(ev *event.Event) {
+	w := waitOf(ev)
+	t.observe(ev, w)
+	t.stolenCheck(ev, w)
+}
 
 // Close implements event.Sink.
 func (t *Tracker) Close() error { return nil }
@@ -273,10 +299,15 @@ func (t *Tracker) observe(ev *event.Event, w *Wait) {
 		if w == nil {
 			return
 		}
-		var d time.Duration
-		if ok && ev.Time.After(start) {
-			d = ev.Time.Sub(start)
+		d := ev.STime
+		if t.opt.SummaryWall {
+			d = 0
+			if ok && ev.Time.After(start) {
+				d = ev.Time.Sub(start)
+			}
 		}
+		// As strace: the overhead comes off each call, before the sums.
+		d = max(d-t.opt.SummaryOverhead, 0)
 		t.wait(t.pidOf(ev.Proc.Tid), w, ev.Time, d)
 	}
 }
@@ -339,6 +370,10 @@ func (t *Tracker) wait(pid int, w *Wait, now time.Time, d time.Duration) {
 	st.calls++
 	cs.Calls++
 	cs.Time += d
+	if cs.Calls == 1 || d < cs.Min {
+		cs.Min = d
+	}
+	cs.Max = max(cs.Max, d)
 	if w.Errno != 0 {
 		cs.Errors++
 	}
@@ -512,11 +547,17 @@ func (t *Tracker) finish(now time.Time) {
 }
 
 func (t *Tracker) fire(kind string, p *proc, format string, a ...any) {
+	t.fireAlert(kind, p, nil, format, a...)
+}
+
+// fireAlert fires alert kind about p, once; stolen holds both sides of a
+// stolen child.
+func (t *Tracker) fireAlert(kind string, p *proc, stolen *event.Theft, format string, a ...any) {
 	if !t.opt.Alerts[kind] || p.fired[kind] {
 		return
 	}
 	p.fired[kind] = true
-	al := event.Alert{Kind: kind, Pid: p.pid, Message: fmt.Sprintf(format, a...), Time: time.Now()}
+	al := event.Alert{Kind: kind, Pid: p.pid, Message: fmt.Sprintf(format, a...), Time: time.Now(), Stolen: stolen}
 	t.alerts = append(t.alerts, al)
 	t.emit(&event.Event{Kind: event.AlertFired, Time: al.Time, Proc: event.Process{Tid: p.pid, Pid: p.pid, PPid: p.parent, Uid: -1},
 		Alert: &al})

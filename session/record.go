@@ -55,7 +55,10 @@ func newCallSets(calls []syscalls.Call) map[uint32]callSet {
 // (-Y, -y).
 type procNames struct {
 	pids, fds bool
-	tid       int
+	// pidfds decodes pidfds (-yy); ns translates pids (pidns.go).
+	pidfds bool
+	ns     *pidns
+	tid    int
 	// last is the last name read of each pid, for a record about a process
 	// already gone from /proc (its exit, once reaped).
 	last map[int]string
@@ -207,7 +210,8 @@ func (s *Session) record(ev *ptrace.Event) *event.Event {
 		rec.EntryText, rec.ExitText, rec.Args = d.EntryText, d.ExitText, d.Args
 		rec.Status, rec.CallSiginfo, rec.Rusage = d.Status, d.Siginfo, d.Rusage
 		if exit {
-			rec.RetText, rec.IsErr = decode.ReturnWith(rval, cfg)
+			rec.STime = ev.STime
+			rec.RetText, rec.IsErr = decode.CallReturn(c, rval, cfg)
 			rec.Return = rval
 			if rec.IsErr {
 				rec.Return, rec.Errno = -1, int(-rval)
@@ -251,7 +255,9 @@ func (s *Session) record(ev *ptrace.Event) *event.Event {
 			rec.Proc.PPid = ev.Parent
 		}
 	case ptrace.Detached:
-		rec.Kind, rec.Announce = event.Untraced, s.announced[ev.Tid]
+		// strace says "Process N detached" of every process -b detaches,
+		// the command too.
+		rec.Kind, rec.Announce = event.Untraced, s.announced[ev.Tid] || (ev.OnExec && s.opts.Announce)
 		delete(s.announced, ev.Tid)
 	case ptrace.Superseded:
 		rec.Kind, rec.Former = event.Superseded, ev.Former
@@ -260,12 +266,16 @@ func (s *Session) record(ev *ptrace.Event) *event.Event {
 	default:
 		return nil
 	}
+	if s.names != nil && s.names.ns != nil && (ev.Kind == ptrace.Exited || ev.Kind == ptrace.Killed || ev.Kind == ptrace.Detached) {
+		s.names.ns.forget(ev.Tid)
+	}
 	if s.names != nil && s.names.pids {
 		rec.Proc.Comm = s.names.name(ev.Tid)
 		if ev.Kind == ptrace.Exited || ev.Kind == ptrace.Killed || ev.Kind == ptrace.Detached {
 			delete(s.names.last, ev.Tid) // its last record is made
 		}
 	}
+	s.annotate(ev, rec)
 	return rec
 }
 

@@ -43,27 +43,28 @@ func (s *Session) Run() (Result, error) {
 	c := s.opts.Command
 	if c != nil {
 		spec = ptrace.Spec{Path: c.Path, Argv: c.Argv, Env: c.Env, Credential: c.Credential, ClosedStdio: c.ClosedStdio}
+		if c.Daemon != nil {
+			spec = ptrace.Spec{Daemon: c.Daemon}
+		}
 	}
 	spec.Pids = s.opts.Pids
-	seccomp := s.opts.Seccomp && c != nil
-	if seccomp && !s.opts.Follow {
-		// Every descendant inherits the filter, and without a tracer its
-		// wait calls would fail: strace refuses it too.
-		s.warn("--seccomp-bpf cannot be used without -f/--follow-forks, disabling")
-		seccomp = false
-	}
+	seccomp := s.stopMode()
 	s.tracer = ptrace.New(ptrace.Options{
 		Follow: s.opts.Follow, Trace: s.traced,
 		Seccomp: seccomp, SeccompCalls: s.SeccompCalls(), KillOnExit: s.opts.KillOnExit,
-		ProcessInfo: s.opts.ProcessInfo, IP: s.opts.IP,
+		ProcessInfo: s.opts.ProcessInfo, IP: s.opts.IP, StopTimes: s.opts.StopTimes,
+		Regs: s.opts.Stacks,
 		SeccompRefused: func(err error) {
 			s.warn("the kernel refused the seccomp filter (%v): stopping at every system call instead", err)
 		},
 		AttachFailed: func(err error) { s.warn("%v", err) },
+		DetachOnExec: s.opts.DetachOnExec, Debug: s.debugFunc(),
 	}, s.handle)
 	s.wake.kick = s.tracer.Kick
 
-	stop := s.catchSignals(c != nil)
+	// With -D the command has its own pid: what is sent to waittrace is
+	// for waittrace.
+	stop := s.catchSignals(c != nil && c.Daemon == nil)
 	defer stop()
 	quietSIGCHLD()
 	res, err := s.tracer.Run(spec)
@@ -90,7 +91,18 @@ func (s *Session) Run() (Result, error) {
 // goes on. It returns the function that stops catching them.
 func (s *Session) catchSignals(launched bool) func() {
 	sigs := make(chan os.Signal, 16)
-	caught := []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGPIPE}
+	var caught []os.Signal
+	for _, sig := range []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGPIPE} {
+		// SIGHUP and SIGINT ignored when waittrace started (nohup, a
+		// background job of a shell) stay ignored, for waittrace and so for
+		// the command, which inherits it: catching them would reset the
+		// command's to the default. (Go's runtime keeps that for these two
+		// only; see the README's limits.)
+		if (sig == unix.SIGHUP || sig == unix.SIGINT) && signal.Ignored(sig) {
+			continue
+		}
+		caught = append(caught, sig)
+	}
 	if s.opts.Interruptible >= NeverTSTP {
 		caught = append(caught, unix.SIGTSTP)
 	}
@@ -101,8 +113,10 @@ func (s *Session) catchSignals(launched bool) func() {
 		for sig := range sigs {
 			switch sig {
 			case unix.SIGPIPE, unix.SIGTSTP:
+				s.signalDebug(sig, false)
 				continue
 			}
+			s.signalDebug(sig, launched)
 			if launched {
 				s.tracer.Forward(sig.(syscall.Signal))
 			}

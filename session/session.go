@@ -10,12 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/waittrace/waittrace/decode"
 	"github.com/waittrace/waittrace/event"
 	"github.com/waittrace/waittrace/ptrace"
 	"github.com/waittrace/waittrace/syscalls"
+	"github.com/waittrace/waittrace/tamper"
 )
 
 // Options say what to trace and how to decode it.
@@ -54,11 +56,38 @@ type Options struct {
 	// ProcessInfo fills each record's parent, uid and name, and the argv
 	// of new processes, from /proc (for JSON, the table and the reports).
 	ProcessInfo bool
+	// StopTimes reports on each CallExit the system CPU time the tracee
+	// spent in the call (event.Event.STime), for -c.
+	StopTimes bool
 	// Announce marks the records of attached and followed processes as
 	// announced ("Process N attached"), as strace does without -q.
 	Announce bool
 	// Messages receives waittrace's own one-line warnings (stderr).
 	Messages io.Writer
+	// DetachOnExec detaches each tracee when it executes a new program
+	// (-b execve); the seccomp filter is then not used.
+	DetachOnExec bool
+	// SeccompAsked: --seccomp-bpf was given, not just implied by -f; a
+	// filter not used is then said why.
+	SeccompAsked bool
+	// Debug writes waittrace's own decisions to Messages (-d).
+	Debug bool
+	// PidNamespaces prints the pids of tracees in other pid namespaces
+	// as waittrace's namespace numbers them too (--pidns-translation).
+	PidNamespaces bool
+	// DecodePidfds prints the process a pidfd refers to (-yy).
+	DecodePidfds bool
+	// Stacks unwinds the user-space stack at each traced call's entry,
+	// each signal and each group-stop (event.Event.Stack): for -k, and
+	// for the reports that show where a child was reaped.
+	Stacks bool
+	// Scopes resolves the pidfds and process groups that wait calls wait
+	// for, and the process group of each process at its exit
+	// (event.Event.Scope, Pgid), for --alert=stolen.
+	Scopes bool
+	// Tamper is -e inject= and -e fault=: which traced calls to tamper
+	// with, and how (nil: none).
+	Tamper *tamper.Plan
 }
 
 // Command is a command to launch.
@@ -73,6 +102,9 @@ type Command struct {
 	// ClosedStdio: the standard descriptors that were closed when
 	// waittrace started, to be closed for the command too.
 	ClosedStdio [3]bool
+	// Daemon, if set, is the command of a daemonized trace (-D): it
+	// already runs, as waittrace's first process, and is not launched.
+	Daemon *ptrace.DaemonCommand
 }
 
 // Interruptible is strace's -I: whether a fatal signal (SIGINT, SIGTERM,
@@ -124,6 +156,12 @@ type Session struct {
 	wake waker
 	// countReads, when set, counts the reads of tracee memory (tests).
 	countReads *int
+	// stacks and scopes, with Options.Stacks and Scopes (stack.go,
+	// scope.go).
+	stacks *stacks
+	scopes *scopes
+	// debugMu keeps -d's lines, from two goroutines, whole.
+	debugMu sync.Mutex
 }
 
 // New returns a session for opts.
@@ -135,8 +173,18 @@ func New(opts Options) *Session {
 		announced: map[int]bool{},
 		failed:    map[event.Sink]bool{},
 	}
-	if opts.DecodePids || opts.DecodeFds {
-		s.names = &procNames{pids: opts.DecodePids, fds: opts.DecodeFds}
+	if opts.DecodePids || opts.DecodeFds || opts.DecodePidfds || opts.PidNamespaces {
+		s.names = &procNames{pids: opts.DecodePids, fds: opts.DecodeFds, pidfds: opts.DecodePidfds}
+		if opts.PidNamespaces || opts.DecodePids {
+			// strace looks names up by the translated pid too.
+			s.names.ns = newPidns(opts.PidNamespaces)
+		}
+	}
+	if opts.Stacks {
+		s.stacks = newStacks()
+	}
+	if opts.Scopes {
+		s.scopes = newScopes()
 	}
 	return s
 }
@@ -227,7 +275,9 @@ func (s *Session) handle(ev *ptrace.Event) {
 		s.rearm()
 		return
 	}
-	if rec := s.record(ev); rec != nil {
+	rec := s.record(ev)
+	s.tamper(ev, rec)
+	if rec != nil {
 		s.dispatch(rec)
 		s.rearm()
 	}

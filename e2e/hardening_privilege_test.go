@@ -110,6 +110,28 @@ func TestHardSetID(t *testing.T) {
 			}
 		})
 	}
+	// File capabilities: a copy that may trace anyone, run by nobody, is
+	// refused as a set-id one is; run by root (who has them anyway), it
+	// runs.
+	t.Run("file-capabilities", func(t *testing.T) {
+		setcap, err := exec.LookPath("setcap")
+		if err != nil {
+			t.Skip("needs setcap(8) (Debian package libcap2-bin)")
+		}
+		exe := filepath.Join(dir, "with-caps")
+		copyExe(t, bin, exe, 0, 0, 0o755)
+		if out, err := exec.Command(setcap, "cap_sys_ptrace+ep", exe).CombinedOutput(); err != nil {
+			t.Skipf("the file system cannot hold file capabilities: %v: %s", err, out)
+		}
+		_, stderr, ws := runAs(t, asNobody, dir, exe, "-o", "/dev/null", "/bin/sh", "-c", "exit 9")
+		if !ws.Exited() || ws.ExitStatus() != cli.ExitSetID || !strings.Contains(stderr, "file capabilities") {
+			t.Errorf("run by nobody: exit %#x, stderr %q; want exit %d and the refusal", int(ws), stderr, cli.ExitSetID)
+		}
+		oneLine(t, stderr)
+		if _, stderr, ws := runAs(t, asSelf, dir, exe, "-o", "/dev/null", "/bin/sh", "-c", "exit 9"); !ws.Exited() || ws.ExitStatus() != 9 {
+			t.Errorf("run by root: exit %#x, stderr %q; want the command's exit 9", int(ws), stderr)
+		}
+	})
 }
 
 // TestHardNoGain: traced by an unprivileged waittrace, a setuid-root

@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/waittrace/waittrace/ptrace"
+	"github.com/waittrace/waittrace/session"
 )
 
 // Exit statuses of waittrace's own failures; otherwise it exits as the
@@ -47,7 +49,7 @@ var buildVersion string
 // the exit status; it does not return when the command died of a signal,
 // which waittrace then dies of too.
 func Main(args []string, stdout, stderr io.Writer) int {
-	inv := &invocation{stdout: stdout, stderr: stderr, closedStdio: ptrace.ClosedStdio()}
+	inv := &invocation{stdout: stdout, stderr: stderr, closedStdio: ptrace.ClosedStdio(), ignored: session.IgnoredAtStart()}
 	return inv.main(args)
 }
 
@@ -72,8 +74,10 @@ func (inv *invocation) main(args []string) int {
 type invocation struct {
 	stdout, stderr io.Writer
 	// closedStdio: the standard descriptors that were closed when
-	// waittrace started, to be closed for the command too.
+	// waittrace started, to be closed for the command too; ignored: the
+	// signals ignored then, left so for it.
 	closedStdio [3]bool
+	ignored     []os.Signal
 	// matches are the options as parsed, in command-line order (for -e
 	// expressions, whose order matters across their spellings).
 	matches []GetoptMatch

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -131,7 +132,13 @@ func (inv *invocation) openOutput(s *settings) (traceOutput, error) {
 	if s.appendMode {
 		mode = outfile.ModeAppend
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), unix.SIGINT, unix.SIGTERM, unix.SIGHUP)
+	var stops []os.Signal
+	for _, sig := range []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP} {
+		if !slices.Contains(inv.ignored, sig) {
+			stops = append(stops, sig)
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), stops...)
 	defer stop()
 	f, err := outfile.Open(ctx, name, mode)
 	if err != nil {

@@ -21,7 +21,7 @@ func (inv *invocation) trace(s *settings) (int, error) {
 		Seccomp: s.seccomp, KillOnExit: s.killOnExit, Verbose: s.verbose,
 		Signals: s.signals, DecodePids: s.decodePids, DecodeFds: s.decodeFds > 0,
 		Abbrev: s.abbrevCalls, Structs: s.verboseCalls, Raw: s.rawCalls, Style: constStyle(s.constStyle),
-		IP: s.instructionPtr, Messages: inv.stderr,
+		IP: s.instructionPtr, Messages: inv.stderr, Ignored: inv.ignored,
 		DetachOnExec: s.detachOnExec, SeccompAsked: s.seccompAsked, Debug: s.debug,
 		PidNamespaces: s.pidns, DecodePidfds: s.decodeFds >= 2,
 	}

@@ -507,3 +507,39 @@ func TestAttachErrorAtOnce(t *testing.T) {
 func sigName(sig syscall.Signal) string {
 	return map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM", syscall.SIGHUP: "SIGHUP", syscall.SIGQUIT: "SIGQUIT"}[sig]
 }
+
+// TestTransparentIgnoredSignals: SIGHUP and SIGINT ignored by whoever
+// starts waittrace (nohup, a shell's background job) are still ignored in
+// the command, as untraced. (Go's runtime cannot tell waittrace that
+// SIGQUIT, SIGTERM or SIGPIPE were ignored: see the README's limits.)
+func TestTransparentIgnoredSignals(t *testing.T) {
+	sigIgn := func(t *testing.T, w way) string {
+		t.Helper()
+		dir := workDir(t)
+		var prefix string
+		if w.argv != nil {
+			prefix = `"$@" `
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+		defer cancel()
+		script := `trap "" HUP INT; exec ` + prefix + `/bin/sh -c 'grep SigIgn /proc/self/status'`
+		var argv []string
+		if w.argv != nil {
+			argv = w.argv(t, dir)
+		}
+		cmd := command(t, ctx, asSelf.prepare(t), dir, nil, append([]string{"/bin/sh", "-c", script, "sh"}, argv...)...)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	want := sigIgn(t, untraced)
+	for _, w := range []way{straceWay, wtToFile, wtFollow} {
+		t.Run(w.name, func(t *testing.T) {
+			if got := sigIgn(t, w); got != want {
+				t.Errorf("the command's ignored signals: %s; untraced %s", got, want)
+			}
+		})
+	}
+}

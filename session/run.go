@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -98,7 +99,7 @@ func (s *Session) catchSignals(launched bool) func() {
 		// the command, which inherits it: catching them would reset the
 		// command's to the default. (Go's runtime keeps that for these two
 		// only; see the README's limits.)
-		if (sig == unix.SIGHUP || sig == unix.SIGINT) && signal.Ignored(sig) {
+		if slices.Contains(s.opts.Ignored, sig) {
 			continue
 		}
 		caught = append(caught, sig)

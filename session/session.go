@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"sync"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/waittrace/waittrace/ptrace"
 	"github.com/waittrace/waittrace/syscalls"
 	"github.com/waittrace/waittrace/tamper"
+	"golang.org/x/sys/unix"
 )
 
 // Options say what to trace and how to decode it.
@@ -37,6 +40,9 @@ type Options struct {
 	KillOnExit bool
 	// Interruptible says when a fatal signal ends the trace (strace's -I).
 	Interruptible Interruptible
+	// Ignored are the signals ignored when waittrace started (IgnoredAtStart):
+	// they are left ignored, for the command inherits that.
+	Ignored []os.Signal
 	// Verbose decodes structures in full (-v).
 	Verbose bool
 	// Abbrev, when set, are the calls whose structures are abbreviated
@@ -105,6 +111,19 @@ type Command struct {
 	// Daemon, if set, is the command of a daemonized trace (-D): it
 	// already runs, as waittrace's first process, and is not launched.
 	Daemon *ptrace.DaemonCommand
+}
+
+// IgnoredAtStart returns the signals that were ignored when waittrace
+// started, of those Go's runtime tells: SIGHUP and SIGINT. Call it before
+// any signal.Notify, which forgets it.
+func IgnoredAtStart() []os.Signal {
+	var ignored []os.Signal
+	for _, sig := range []os.Signal{unix.SIGHUP, unix.SIGINT} {
+		if signal.Ignored(sig) {
+			ignored = append(ignored, sig)
+		}
+	}
+	return ignored
 }
 
 // Interruptible is strace's -I: whether a fatal signal (SIGINT, SIGTERM,

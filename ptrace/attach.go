@@ -50,7 +50,7 @@ func (t *Tracer) attach(pid int) error {
 	for _, tid := range tids {
 		err := seize(tid, t.ptraceOptions(false, true, false))
 		if err == nil {
-			tr := &tracee{tid: tid, origin: Attached, forked: true}
+			tr := &tracee{tid: tid, pid: pid, origin: Attached, forked: true}
 			t.tracees[tid] = tr
 			attached = append(attached, tr)
 			continue

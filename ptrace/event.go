@@ -77,7 +77,11 @@ type Event struct {
 	Parent int
 	// Argv is the command line, on NewTracee and Exec events with
 	// Options.ProcessInfo (raw bytes from the tracee: escape before printing).
-	Argv []string
+	// Forked, on a NewTracee event: the child of a fork, whose Pid and
+	// Parent come from the fork event and whose program, name and user
+	// are its parent's (Argv is then nil: nothing was read).
+	Argv   []string
+	Forked bool
 	// Time is when the engine saw the stop.
 	Time time.Time
 	// STime is the system CPU time the tracee spent in the call, from the

@@ -259,7 +259,7 @@ func (t *Tracer) launch(spec Spec) error {
 	h.sock.Close()
 	t.launched = h.pid
 	t.result.Launched = true
-	t.tracees[h.pid] = &tracee{tid: h.pid, hidden: true, origin: Launched, filtered: filtered, forked: true}
+	t.tracees[h.pid] = &tracee{tid: h.pid, pid: h.pid, parentPid: os.Getpid(), hidden: true, origin: Launched, filtered: filtered, forked: true}
 	return nil
 }
 

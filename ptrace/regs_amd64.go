@@ -109,3 +109,35 @@ func pokeUser(tid int, off uintptr, v uint64) error {
 	}
 	return nil
 }
+
+// cloneParent reports whether the call tid is stopped in (at its fork
+// event) made a child of its caller's parent (CLONE_PARENT), read from
+// the call's arguments; ok false when that cannot be told.
+func cloneParent(tid int, mem Memory) (parent, ok bool) {
+	var r unix.PtraceRegs
+	if err := unix.PtraceGetRegs(tid, &r); err != nil {
+		return false, false
+	}
+	const cloneParentFlag = 0x8000
+	switch {
+	case r.Cs == cs32:
+		// i386: fork 2, clone 120 (flags in ebx), vfork 190; clone3 435.
+		switch uint32(r.Orig_rax) {
+		case 2, 190:
+			return false, true
+		case 120:
+			return uint32(r.Rbx)&cloneParentFlag != 0, true
+		}
+	default:
+		switch r.Orig_rax {
+		case unix.SYS_FORK, unix.SYS_VFORK:
+			return false, true
+		case unix.SYS_CLONE:
+			return r.Rdi&cloneParentFlag != 0, true
+		}
+	}
+	if uint32(r.Orig_rax) == unix.SYS_CLONE3 {
+		return clone3Parent(r.Rdi, mem)
+	}
+	return false, false
+}

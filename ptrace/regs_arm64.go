@@ -79,3 +79,21 @@ func setReturn(tid int, arch uint32, v int64) error {
 	r.Regs[0] = uint64(v)
 	return unix.PtraceSetRegSetArm64(tid, ntPRStatus, &r)
 }
+
+// cloneParent reports whether the call tid is stopped in (at its fork
+// event) made a child of its caller's parent (CLONE_PARENT), read from
+// the call's arguments; ok false when that cannot be told.
+func cloneParent(tid int, mem Memory) (parent, ok bool) {
+	var r unix.PtraceRegsArm64
+	if err := unix.PtraceGetRegSetArm64(tid, ntPRStatus, &r); err != nil {
+		return false, false
+	}
+	const cloneParentFlag = 0x8000
+	switch r.Regs[8] {
+	case unix.SYS_CLONE:
+		return r.Regs[0]&cloneParentFlag != 0, true
+	case unix.SYS_CLONE3:
+		return clone3Parent(r.Regs[0], mem)
+	}
+	return false, false
+}

@@ -185,7 +185,12 @@ type tracee struct {
 	announced bool
 	// forked: its parent's fork event was seen (or it was not forked).
 	forked bool
-	origin Origin
+	// pid and parentPid are its process and its parent process, when
+	// known without /proc (0 otherwise); fromFork: made by fork or vfork,
+	// so running its parent's program as its parent's user.
+	pid, parentPid int
+	fromFork       bool
+	origin         Origin
 	// tp: its tampering with a call (-e inject=; see tamper.go), nil if
 	// none yet.
 	tp *tamperState
@@ -332,7 +337,13 @@ func (t *Tracer) announce(tr *tracee, threads int) {
 	}
 	tr.announced = true
 	t.ev = Event{Kind: NewTracee, Tid: tr.tid, Origin: tr.origin, Threads: threads, Pid: tr.tid, Time: time.Now()}
-	if t.opts.ProcessInfo {
+	switch {
+	case !t.opts.ProcessInfo:
+	case tr.fromFork && tr.parentPid != 0:
+		// A fork's child: nothing to read (a fork of 2,000 children read
+		// /proc about as long as the rest of their stops took).
+		t.ev.Pid, t.ev.Parent, t.ev.Forked = tr.pid, tr.parentPid, true
+	default:
 		t.ev.Pid, t.ev.Parent = procIDs(tr.tid)
 		t.ev.Argv = procArgv(tr.tid)
 	}
@@ -719,6 +730,14 @@ func (t *Tracer) ptraceEvent(tr *tracee, event int) {
 			child = t.newChild(int(msg), tr)
 		}
 		child.forked = true
+		if event != unix.PTRACE_EVENT_CLONE && tr.pid != 0 && t.opts.ProcessInfo {
+			// A process of its own (a clone may be a thread: /proc says),
+			// whose parent is the caller, unless CLONE_PARENT made it the
+			// caller's parent's (/proc says then too).
+			if viaParent, ok := cloneParent(tr.tid, t.mem(tr.tid)); ok && !viaParent {
+				child.pid, child.parentPid, child.fromFork = child.tid, tr.pid, true
+			}
+		}
 		t.announce(child, 0)
 	case unix.PTRACE_EVENT_EXEC:
 		msg, err := unix.PtraceGetEventMsg(tr.tid)
@@ -848,4 +867,14 @@ func (t *Tracer) readRegs(tr *tracee) {
 // without the signal.
 func (t *Tracer) resumeWaker(tid int) {
 	_, _, _ = unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_CONT, uintptr(tid), 0, 0, 0, 0)
+}
+
+// clone3Parent reads CLONE_PARENT from clone3's struct clone_args (its
+// first field, the u64 flags) at addr.
+func clone3Parent(addr uint64, mem Memory) (parent, ok bool) {
+	var flags [8]byte
+	if mem.ReadMemory(addr, flags[:]) != nil {
+		return false, false
+	}
+	return le64(flags[:])&0x8000 != 0, true
 }

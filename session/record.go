@@ -149,6 +149,24 @@ func origin(o ptrace.Origin) event.Origin {
 	return event.Attached
 }
 
+// inherit notes what a fork's child is from its parent's: its name and
+// user (its program is its parent's, until it execs), so that nothing is
+// read from /proc for it.
+func (s *Session) inherit(ev *ptrace.Event) {
+	if !s.opts.ProcessInfo {
+		return
+	}
+	if p, ok := s.procs[ev.Parent]; ok {
+		s.procs[ev.Tid] = event.Process{Tid: ev.Tid, Pid: ev.Pid, PPid: ev.Parent, Uid: p.Uid, Comm: p.Comm}
+	}
+}
+
+// forget drops what is kept of a process that ended.
+func (s *Session) forget(tid int) {
+	delete(s.procs, tid)
+	delete(s.argvs, tid)
+}
+
 // process returns what is known of tid: from /proc (cached per thread)
 // when some sink needs it, else only its ids.
 func (s *Session) process(tid int) event.Process {
@@ -181,6 +199,9 @@ func (s *Session) record(ev *ptrace.Event) *event.Event {
 	switch ev.Kind {
 	case ptrace.NewTracee, ptrace.Exec:
 		delete(s.procs, ev.Tid) // a new process, or a new name
+		if ev.Forked {
+			s.inherit(ev)
+		}
 	}
 	rec := &event.Event{Time: ev.Time, Proc: s.process(ev.Tid), Nr: ev.Nr, IP: ev.IP, HasIP: ev.HasIP}
 	switch ev.Kind {
@@ -248,6 +269,12 @@ func (s *Session) record(ev *ptrace.Event) *event.Event {
 		}
 		rec.Kind, rec.Origin, rec.Threads, rec.Announce = event.Traced, origin(ev.Origin), ev.Threads, say
 		rec.Argv = ev.Argv
+		if ev.Forked {
+			rec.Argv = s.argvs[ev.Parent]
+		}
+		if s.opts.ProcessInfo && rec.Argv != nil && ev.Pid == ev.Tid {
+			s.argvs[ev.Tid] = rec.Argv
+		}
 		if ev.Pid != 0 {
 			rec.Proc.Pid = ev.Pid
 		}
@@ -263,6 +290,9 @@ func (s *Session) record(ev *ptrace.Event) *event.Event {
 		rec.Kind, rec.Former = event.Superseded, ev.Former
 	case ptrace.Exec:
 		rec.Kind, rec.Argv = event.Executed, ev.Argv
+		if s.opts.ProcessInfo && ev.Argv != nil {
+			s.argvs[rec.Proc.Pid] = ev.Argv
+		}
 	default:
 		return nil
 	}
@@ -276,6 +306,9 @@ func (s *Session) record(ev *ptrace.Event) *event.Event {
 		}
 	}
 	s.annotate(ev, rec)
+	if ev.Kind == ptrace.Exited || ev.Kind == ptrace.Killed {
+		s.forget(ev.Tid)
+	}
 	return rec
 }
 

@@ -158,11 +158,14 @@ type Ender interface {
 
 // Session is one trace. Use New, Add the sinks, then Run once.
 type Session struct {
-	opts      Options
-	sinks     []event.Sink
-	sets      map[uint32]callSet
-	names     *procNames
-	procs     map[int]event.Process
+	opts  Options
+	sinks []event.Sink
+	sets  map[uint32]callSet
+	names *procNames
+	procs map[int]event.Process
+	// argvs is the last command line of each process (ProcessInfo), for
+	// the children it forks.
+	argvs     map[int][]string
 	announced map[int]bool
 	tracer    *ptrace.Tracer
 
@@ -189,6 +192,7 @@ func New(opts Options) *Session {
 		opts:      opts,
 		sets:      newCallSets(opts.Calls),
 		procs:     map[int]event.Process{},
+		argvs:     map[int][]string{},
 		announced: map[int]bool{},
 		failed:    map[event.Sink]bool{},
 	}

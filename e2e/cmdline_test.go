@@ -23,9 +23,6 @@ package e2e
 // (waittrace reads a stripped library's symbols from its debug file,
 // libunwind does not); its address is compared.
 //
-// A row whose feature is still being written has a pending mark, and is
-// skipped; CMDLINE_PENDING=1 runs such rows anyway.
-//
 //	go test -count=1 -run 'Cmdline|Help' ./e2e/
 
 import (
@@ -69,9 +66,6 @@ type cmdlineCase struct {
 	// noStderr: stderr is not compared (-d: each tracer's own debug
 	// output), only the files.
 	noStderr string
-	// pending, if set, skips the row (unless $CMDLINE_PENDING is set):
-	// the feature is being implemented.
-	pending string
 }
 
 // waitsOnly is the filter most rows carry: strace traces every call
@@ -704,9 +698,6 @@ func TestCmdline(t *testing.T) {
 		seen[name] = true
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if tc.pending != "" && os.Getenv("CMDLINE_PENDING") == "" {
-				t.Skip("pending: " + tc.pending + " (CMDLINE_PENDING=1 runs it)")
-			}
 			if tc.root && os.Geteuid() != 0 {
 				t.Skip("-u needs root (as strace's does), and this test runs as uid " + strconv.Itoa(os.Geteuid()))
 			}
@@ -733,8 +724,7 @@ type cmdlineRefusal struct {
 	strace string
 	// why: what waittrace's line must say (case-insensitive).
 	why     string
-	root    bool
-	pending string
+	root bool
 }
 
 var cmdlineRefusals = []cmdlineRefusal{
@@ -828,9 +818,6 @@ func TestCmdlineRefused(t *testing.T) {
 		}
 		t.Run(r.name(), func(t *testing.T) {
 			t.Parallel()
-			if r.pending != "" && os.Getenv("CMDLINE_PENDING") == "" {
-				t.Skip("pending: " + r.pending + " (CMDLINE_PENDING=1 runs it)")
-			}
 			if r.root && os.Geteuid() != 0 {
 				t.Skip("-u needs root (as strace's does), and this test runs as uid " + strconv.Itoa(os.Geteuid()))
 			}

@@ -723,7 +723,7 @@ type cmdlineRefusal struct {
 	// build decides: --secontext needs SELinux support).
 	strace string
 	// why: what waittrace's line must say (case-insensitive).
-	why     string
+	why  string
 	root bool
 }
 

@@ -41,6 +41,7 @@ bench: build
 	@mkdir -p testdata/bin
 	cc -O2 -Wall -o testdata/bin/load testdata/bench/load.c
 	cc -O2 -Wall -o testdata/bin/mintrace testdata/bench/mintrace.c
+	cc -O2 -Wall -o testdata/bin/mintrace-syscall testdata/bench/mintrace-syscall.c
 	$(GO) run ./bench -waittrace ./waittrace -load testdata/bin/load -rounds $(BENCH_ROUNDS)
 	$(GO) test -run '^$$' -bench . -benchmem ./decode/ ./ptrace/ ./reaps/
 

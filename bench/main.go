@@ -40,6 +40,9 @@ type scenario struct {
 	variants []variant
 	base     string // the variant ratios are taken against
 	floor    string // a second reference column, if any
+	// added, if set, names a variant whose cost over base is the unit of
+	// a third column: each variant's cost over base, divided by it.
+	added string
 }
 
 func main() {
@@ -47,8 +50,10 @@ func main() {
 	strace := flag.String("strace", "strace", "strace binary")
 	load := flag.String("load", "testdata/bin/load", "load program (testdata/bench/load.c)")
 	mintrace := flag.String("mintrace", "testdata/bin/mintrace", "minimal ptrace loop (testdata/bench/mintrace.c), a reference")
+	mintraceSyscall := flag.String("mintrace-syscall", "testdata/bin/mintrace-syscall",
+		"minimal PTRACE_SYSCALL loop (testdata/bench/mintrace-syscall.c), a reference")
 	rounds := flag.Int("rounds", 5, "alternating repetitions")
-	only := flag.String("only", "abcde", "scenarios to run, by letter")
+	only := flag.String("only", "abcdef", "scenarios to run, by letter")
 	noRSS := flag.Bool("no-rss", false, "skip the peak RSS measurement")
 	flag.Parse()
 
@@ -89,6 +94,24 @@ func main() {
 			return nil
 		}
 		return []variant{{name: "minimal ptrace loop (C)", argv: []string{*mintrace}}}
+	}
+	// minimalSyscall: the least a tracer does that stops one launched
+	// process at every call, as waittrace does without -f; a reference for
+	// (f) when it was built.
+	const minimalSyscallName = "minimal syscall loop (C)"
+	minimalSyscall := func() []variant {
+		if _, err := os.Stat(*mintraceSyscall); err != nil {
+			return nil
+		}
+		return []variant{{name: minimalSyscallName, argv: []string{*mintraceSyscall}}}
+	}
+	// syscallPath: the variants of (f). Without -f waittrace installs no
+	// filter (every descendant would inherit it), and strace ignores
+	// --seccomp-bpf: the launched process stops at every call.
+	syscallPath := func() []variant {
+		vs := append([]variant{{name: "untraced"}}, minimalSyscall()...)
+		vs = append(vs, variant{name: "waittrace", argv: []string{*waittrace, "-o", "/dev/null", "-e", traceArg}})
+		return append(vs, stracing(variant{name: "strace", argv: []string{*strace, "-o", "/dev/null", "-e", traceArg}})...)
 	}
 	floor := variant{name: "filter alone", argv: []string{*waittrace, "--seccomp-floor", "-e", traceArg}}
 	// fastPath: the variants of (a) and (e).
@@ -132,6 +155,12 @@ func main() {
 				stracing(variant{name: "strace -p", attached: true, attach: st()})...),
 			base: "untraced",
 		},
+		{
+			name:     "(f) 200,000 getppid + 100 children reaped by wait4, without -f: every call of the launched process stops",
+			load:     []string{*load, "syscalls", "200000", "100"},
+			variants: syscallPath(),
+			base:     "untraced", added: minimalSyscallName,
+		},
 	}
 
 	fmt.Printf("waittrace benchmarks, %s, %d cores, %s, %d alternating rounds, medians\n",
@@ -162,6 +191,12 @@ func main() {
 		if sc.floor != "" {
 			fmt.Printf(" %14s", "x "+sc.floor)
 		}
+		// The added column needs its reference variant (a C program that
+		// may not have been built).
+		added := times[sc.added] != nil
+		if added {
+			fmt.Printf(" %22s", "added cost / minimal's")
+		}
 		fmt.Println()
 		base := median(times[sc.base])
 		for _, v := range sc.variants {
@@ -169,6 +204,9 @@ func main() {
 			fmt.Printf("  %-32s %12s %10.3f", v.name, m.Round(time.Microsecond), float64(m)/float64(base))
 			if sc.floor != "" {
 				fmt.Printf(" %14.3f", float64(m)/float64(median(times[sc.floor])))
+			}
+			if added {
+				fmt.Printf(" %22.3f", float64(m-base)/float64(median(times[sc.added])-base))
 			}
 			fmt.Println()
 		}

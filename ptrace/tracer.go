@@ -379,10 +379,10 @@ func poll(ws *unix.WaitStatus, ru *unix.Rusage) int {
 			return 0
 		}
 		// Let a tracee waiting for this CPU run to its next stop rather
-		// than spin in its way: the scheduler often wakes it here, and a
-		// spin that keeps it waiting costs the whole spinFor and a
-		// blocking wait4 on top. With nothing else to run, it returns at
-		// once.
+		// than spin in its way. When the other CPUs are busy, the
+		// scheduler wakes the tracee here, and a spin that keeps it
+		// waiting costs the whole spinFor and a blocking wait4 on top.
+		// With nothing else to run, sched_yield returns at once.
 		_, _, _ = unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 	}
 }

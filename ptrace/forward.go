@@ -2,6 +2,7 @@ package ptrace
 
 import (
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,32 +83,82 @@ func (t *Tracer) matchWaker(r forwardRequest) bool {
 	return false
 }
 
-// forward carries out r on the engine's thread: it handles the stops that
-// are ready (the waker's copy may be among them), waits briefly while the
-// waker still has the signal pending, and sends it to the command only if
-// the waker never got it.
-func (t *Tracer) forward(r forwardRequest) {
-	deadline := time.Now().Add(forwardWait)
+// forward carries out the requests in batch on the engine's thread: it
+// handles the stops that are ready (the waker's copies may be among them),
+// waits briefly while the waker still has a signal pending, and sends to
+// the command each signal the waker never got. Requests made meanwhile
+// join the batch, so that signals received together are sent together and
+// in the kernel's order (see sendOrder).
+func (t *Tracer) forward(batch []forwardRequest) {
 	for {
 		t.drain()
-		if t.matchWaker(r) {
-			t.debug("%s: its process group got it too, the command's own copy: not passed on", signalName(r.sig))
+		batch = append(batch, t.takeForwards()...)
+		keep := batch[:0]
+		for _, r := range batch {
+			if t.matchWaker(r) {
+				t.debug("%s: its process group got it too, the command's own copy: not passed on", signalName(r.sig))
+				continue
+			}
+			keep = append(keep, r)
+		}
+		batch = keep
+		if len(batch) == 0 {
 			return
 		}
-		if time.Now().After(deadline) && !signalPending(t.waker.pid, r.sig) {
+		if t.settled(batch) {
 			break
 		}
 		time.Sleep(time.Millisecond)
-		if time.Now().After(deadline.Add(forwardWindow)) {
-			break // pending, yet never delivered: give up waiting
+	}
+	for _, r := range sendOrder(batch) {
+		if t.launched != 0 && !t.result.Reaped {
+			_ = unix.Kill(t.launched, r.sig)
+			t.debug("%s: sent to waittrace alone: passed on to the command, %d", signalName(r.sig), t.launched)
+			continue
+		}
+		t.debug("%s: not passed on: the command has exited", signalName(r.sig))
+	}
+}
+
+// settled reports whether every request has waited long enough for the
+// waker's copy: its wait is over and the waker has no such signal pending,
+// or it stayed pending, never delivered, for forwardWindow more.
+func (t *Tracer) settled(batch []forwardRequest) bool {
+	now := time.Now()
+	for _, r := range batch {
+		deadline := r.at.Add(forwardWait)
+		if now.After(deadline.Add(forwardWindow)) {
+			continue
+		}
+		if !now.After(deadline) || signalPending(t.waker.pid, r.sig) {
+			return false
 		}
 	}
-	if t.launched != 0 && !t.result.Reaped {
-		_ = unix.Kill(t.launched, r.sig)
-		t.debug("%s: sent to waittrace alone: passed on to the command, %d", signalName(r.sig), t.launched)
-		return
+	return true
+}
+
+// closeTogether is how near in time two signals waittrace received count as
+// sent together.
+const closeTogether = 2 * time.Millisecond
+
+// sendOrder orders the signals to pass on as the command would have got
+// them untraced. Signals sent to one process one after the other are both
+// pending when it next runs, and the kernel delivers the lower-numbered
+// first; but Go's runtime takes them on different threads, and tells them
+// in either order. So signals received close together are sent lowest
+// number first; others keep the order they came in.
+func sendOrder(batch []forwardRequest) []forwardRequest {
+	out := slices.Clone(batch)
+	slices.SortStableFunc(out, func(a, b forwardRequest) int { return a.at.Compare(b.at) })
+	for i := 0; i < len(out); {
+		j := i + 1
+		for j < len(out) && out[j].at.Sub(out[j-1].at) < closeTogether {
+			j++
+		}
+		slices.SortStableFunc(out[i:j], func(a, b forwardRequest) int { return int(a.sig) - int(b.sig) })
+		i = j
 	}
-	t.debug("%s: not passed on: the command has exited", signalName(r.sig))
+	return out
 }
 
 // drain handles the stops that are ready, without blocking.

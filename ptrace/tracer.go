@@ -402,9 +402,7 @@ func (t *Tracer) loop() error {
 			yielded = time.Now()
 		}
 		if fw := t.takeForwards(); len(fw) > 0 {
-			for _, r := range fw {
-				t.forward(r)
-			}
+			t.forward(fw)
 			continue // forward handles the stops that are ready: the trace may be over
 		}
 		detach, kicks := t.pending()

@@ -7,6 +7,9 @@ MANDIR    := $(DESTDIR)$(PREFIX)/share/man
 BASHCOMPDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  := $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(shell $(GO) env GOPATH)/bin/staticcheck)
+# The version --version prints: git describe of this checkout.
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+LDVERSION := -X github.com/waittrace/waittrace/cli.buildVersion=$(VERSION)
 export CGO_ENABLED := 0
 
 .PHONY: all build test lint demo install clean man completions release bench stress
@@ -14,7 +17,7 @@ export CGO_ENABLED := 0
 all: build
 
 build:
-	$(GO) build -trimpath -o waittrace .
+	$(GO) build -trimpath -ldflags='$(LDVERSION)' -o waittrace .
 
 # Unit tests, decoder fuzz seeds, and the integration tests that run the
 # fixtures in testdata/ under strace and waittrace (as root, also as uid 65534).
@@ -71,8 +74,8 @@ install: build man completions
 # Static binaries for linux/amd64 and linux/arm64, with SHA-256 checksums.
 release:
 	rm -rf dist && mkdir -p dist
-	GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags='-s -w' -o dist/waittrace-linux-amd64 .
-	GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags='-s -w' -o dist/waittrace-linux-arm64 .
+	GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags='-s -w $(LDVERSION)' -o dist/waittrace-linux-amd64 .
+	GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags='-s -w $(LDVERSION)' -o dist/waittrace-linux-arm64 .
 	cd dist && sha256sum waittrace-linux-* > SHA256SUMS
 
 clean:

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -113,6 +114,20 @@ func main() {
 		vs = append(vs, variant{name: "waittrace", argv: []string{*waittrace, "-o", "/dev/null", "-e", traceArg}})
 		return append(vs, stracing(variant{name: "strace", argv: []string{*strace, "-o", "/dev/null", "-e", traceArg}})...)
 	}
+	// (b)'s --timeline writes a real file (to /dev/null it would cost
+	// nothing to write).
+	timelineDir, err := os.MkdirTemp("", "waittrace-bench-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(timelineDir)
+	timelineFile := filepath.Join(timelineDir, "timeline.json")
+	// strace -k where this strace was built with stack support.
+	var stackStrace []variant
+	if haveStrace && exec.Command(*strace, "-k", "-e", "trace=none", "true").Run() == nil {
+		stackStrace = []variant{{name: "strace -k", argv: st("-k")}}
+	}
 	floor := variant{name: "filter alone", argv: []string{*waittrace, "--seccomp-floor", "-e", traceArg}}
 	// fastPath: the variants of (a) and (e).
 	fastPath := func() []variant {
@@ -136,10 +151,13 @@ func main() {
 		{
 			name: "(b) 2,000 fork + exit + wait4",
 			load: []string{*load, "forks", "2000"},
-			variants: append([]variant{{name: "untraced"}, {name: "waittrace", argv: wt()}},
-				stracing(variant{name: "strace --seccomp-bpf", argv: st("--seccomp-bpf")},
-					variant{name: "strace", argv: st()})...),
-			base: "untraced",
+			variants: append([]variant{{name: "untraced"}, {name: "waittrace", argv: wt()},
+				{name: "waittrace --timeline FILE", argv: wt("--timeline", timelineFile)},
+				{name: "waittrace --reaps", argv: wt("--reaps")},
+				{name: "waittrace -k", argv: wt("-k")}},
+				append(stracing(variant{name: "strace --seccomp-bpf", argv: st("--seccomp-bpf")},
+					variant{name: "strace", argv: st()}), stackStrace...)...),
+			base: "untraced", floor: "waittrace",
 		},
 		{
 			name: "(c) 20,000 getppid + 2 children, every call stops",
@@ -181,6 +199,7 @@ func main() {
 				d, err := run(v, sc.load)
 				if err != nil {
 					fmt.Fprintf(os.Stderr, "bench: %s / %s: %v\n", sc.name, v.name, err)
+					os.RemoveAll(timelineDir)
 					os.Exit(1)
 				}
 				times[v.name] = append(times[v.name], d)

@@ -145,6 +145,9 @@ type proc struct {
 	pgid    int
 
 	fired map[string]bool
+	// who is the process as its records last described it (comm, uid),
+	// for the records of its alerts.
+	who event.Process
 }
 
 func (p *proc) comm() string {
@@ -153,6 +156,14 @@ func (p *proc) comm() string {
 	}
 	base := path.Base(p.argv[0])
 	return decode.Quote(base[:min(len(base), 16)])
+}
+
+// describedBy keeps what a record of the process says about it, when it
+// says anything (records are described only when a sink needs it).
+func (p *proc) describedBy(who event.Process) {
+	if who.Comm != "" {
+		p.who = who
+	}
 }
 
 func (p *proc) dead() bool { return p.exited || p.killed }
@@ -250,6 +261,7 @@ func (t *Tracker) observe(ev *event.Event, w *Wait) {
 		}
 		p := t.procOf(pid)
 		p.parent, p.origin, p.start = ev.Proc.PPid, ev.Origin, ev.Time
+		p.describedBy(ev.Proc)
 		if !p.listed || p.listedUnder != p.parent {
 			t.kids[p.parent] = append(t.kids[p.parent], pid)
 			p.listed, p.listedUnder = true, p.parent
@@ -259,6 +271,7 @@ func (t *Tracker) observe(ev *event.Event, w *Wait) {
 		}
 	case event.Executed:
 		p := t.procOf(t.pidOf(ev.Proc.Tid))
+		p.describedBy(ev.Proc)
 		if len(ev.Argv) > 0 {
 			p.argv = slices.Clone(ev.Argv)
 		}
@@ -559,8 +572,12 @@ func (t *Tracker) fireAlert(kind string, p *proc, stolen *event.Theft, format st
 	p.fired[kind] = true
 	al := event.Alert{Kind: kind, Pid: p.pid, Message: fmt.Sprintf(format, a...), Time: time.Now(), Stolen: stolen}
 	t.alerts = append(t.alerts, al)
-	t.emit(&event.Event{Kind: event.AlertFired, Time: al.Time, Proc: event.Process{Tid: p.pid, Pid: p.pid, PPid: p.parent, Uid: -1},
-		Alert: &al})
+	who := p.who
+	if who.Pid == 0 {
+		who = event.Process{Pid: p.pid, PPid: p.parent, Uid: -1} // never described: uid unknown
+	}
+	who.Tid = p.pid
+	t.emit(&event.Event{Kind: event.AlertFired, Time: al.Time, Proc: who, Alert: &al})
 }
 
 func (t *Tracker) emit(ev *event.Event) {

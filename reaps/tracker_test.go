@@ -2,6 +2,7 @@ package reaps
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -259,6 +260,29 @@ func TestAlertsFireOnceAndOnlyWhenEnabled(t *testing.T) {
 	want := "!!! ALERT zombie: 101 (cc) unreaped by 100 (make) for 0.0s !!!"
 	if len(fired) != 1 || fired[0] != want {
 		t.Errorf("fired %q; want once %q", fired, want)
+	}
+}
+
+// TestAlertDescribesItsProcess: an alert's record carries the process as
+// its records described it (name, uid: JSON's processName, userId), after
+// an exec too; one never described has uid -1, unknown.
+func TestAlertDescribesItsProcess(t *testing.T) {
+	var got []event.Process
+	opt := Options{Alerts: map[string]bool{"nonzero": true}, Follow: true,
+		Emit: func(ev *event.Event) { got = append(got, ev.Proc) }}
+	described := forked(1, 101, 100, "sh")
+	described.ev.Proc.Comm, described.ev.Proc.Uid = "sh", 1000
+	exec := execd(2, 101, "/bin/false")
+	exec.ev.Proc = event.Process{Tid: 101, Pid: 101, PPid: 100, Comm: "false", Uid: 1000}
+	steps := seq(launched(0, 100, "make"), described, exec, exited(3, 101, 1),
+		forked(4, 102, 100, "cc"), exited(5, 102, 1))
+	run(t, opt, steps, 10)
+	want := []event.Process{
+		{Tid: 101, Pid: 101, PPid: 100, Comm: "false", Uid: 1000},
+		{Tid: 102, Pid: 102, PPid: 100, Uid: -1},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("alerts about %+v; want %+v", got, want)
 	}
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"os"
 
 	"github.com/waittrace/waittrace/decode"
@@ -112,7 +113,12 @@ func (inv *invocation) trace(s *settings) (int, error) {
 	// its stops; -w counts wall-clock time, which needs no rusage.
 	opts.StopTimes = s.summary && !s.summaryWall
 	opts.Stacks = s.unwinds()
+	opts.SignalStacks = s.stack && !s.summaryOnly
 	opts.Scopes = s.reaps != nil && s.reaps.Alerts["stolen"]
+	if opts.Scopes && !opts.Follow {
+		// The collecting call is seen, the collected child is not.
+		fmt.Fprintln(inv.stderr, "waittrace: the stolen alert needs -f: without it the children are not traced, and no theft of one can be told")
+	}
 	sess := session.New(opts)
 	sess.Add(writer)
 	var tracker *reaps.Tracker

@@ -205,3 +205,20 @@ func TestStolenJSON(t *testing.T) {
 		t.Errorf("report child: %+v", c)
 	}
 }
+
+// TestStolenNeedsFollow: without -f the collected children are not traced,
+// and the alert cannot fire: waittrace says so rather than stay silent.
+func TestStolenNeedsFollow(t *testing.T) {
+	wt := tracer{name: "waittrace"}.use(t)
+	bin := stolenFixture(t, "handler")
+	r := runReaps(t, wt, []string{"--alert=stolen"}, bin)
+	const hint = "waittrace: the stolen alert needs -f"
+	if !strings.Contains(r.stderr, hint) {
+		t.Errorf("without -f: no %q in stderr:\n%s", hint, r.stderr)
+	}
+	r = runReaps(t, wt, []string{"-f", "--alert=stolen"}, bin)
+	if strings.Contains(r.stderr, hint) {
+		t.Errorf("with -f: %q in stderr:\n%s", hint, r.stderr)
+	}
+	stolenAlert(t, r.trace)
+}

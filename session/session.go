@@ -83,10 +83,11 @@ type Options struct {
 	PidNamespaces bool
 	// DecodePidfds prints the process a pidfd refers to (-yy).
 	DecodePidfds bool
-	// Stacks unwinds the user-space stack at each traced call's entry,
-	// each signal and each group-stop (event.Event.Stack): for -k, and
-	// for the reports that show where a child was reaped.
-	Stacks bool
+	// Stacks unwinds the user-space stack at each traced call's entry
+	// (event.Event.Stack): for -k, and for the reports that show where a
+	// child was reaped. SignalStacks unwinds it at each signal and
+	// group-stop too, which only -k prints.
+	Stacks, SignalStacks bool
 	// Scopes resolves the pidfds and process groups that wait calls wait
 	// for, and the process group of each process at its exit
 	// (event.Event.Scope, Pgid), for --alert=stolen.
@@ -204,7 +205,7 @@ func New(opts Options) *Session {
 		}
 	}
 	if opts.Stacks {
-		s.stacks = newStacks()
+		s.stacks = newStacks(opts.SignalStacks)
 	}
 	if opts.Scopes {
 		s.scopes = newScopes()

@@ -27,6 +27,8 @@ type stacks struct {
 	// its last traced call (or its executable, before any): strace prints
 	// no stack for another (unwind_tcb_print's currpers check).
 	native map[int]bool
+	// signals: unwind at signal-delivery and group stops too.
+	signals bool
 	// count, when set, counts the Unwinds (tests).
 	count *int
 }
@@ -36,8 +38,8 @@ type unwound struct {
 	err    string
 }
 
-func newStacks() *stacks {
-	return &stacks{u: stack.NewUnwinder(), entry: map[int]unwound{}, native: map[int]bool{}}
+func newStacks(signals bool) *stacks {
+	return &stacks{u: stack.NewUnwinder(), entry: map[int]unwound{}, native: map[int]bool{}, signals: signals}
 }
 
 // nativeArch is the AUDIT_ARCH_* of this build's own personality.
@@ -45,7 +47,7 @@ var nativeArch = map[string]uint32{"amd64": unix.AUDIT_ARCH_X86_64, "arm64": uni
 
 // add gives rec the stack of engine event ev, for the records strace
 // prints one after: a call (unwound at its entry; the exit record carries
-// the same), a signal and a group-stop.
+// the same), and, when asked, a signal and a group-stop.
 func (st *stacks) add(ev *ptrace.Event, rec *event.Event) {
 	tid := ev.Tid
 	switch ev.Kind {
@@ -64,7 +66,7 @@ func (st *stacks) add(ev *ptrace.Event, rec *event.Event) {
 			rec.Stack, rec.StackErr = s.frames, s.err
 		}
 	case ptrace.Signal, ptrace.GroupStop:
-		if ev.HasRegs && st.isNative(tid) {
+		if st.signals && ev.HasRegs && st.isNative(tid) {
 			s := st.unwind(ev)
 			rec.Stack, rec.StackErr = s.frames, s.err
 		}

@@ -17,7 +17,8 @@ const gonePid = 1 << 23
 
 // TestStacksPlumbing: the stack is unwound at a native call's entry (with
 // registers), carried to its exit record, unwound at signals and
-// group-stops, and not for a 32-bit call; nothing without Options.Stacks.
+// group-stops when asked (-k), and not for a 32-bit call; nothing without
+// Options.Stacks.
 func TestStacksPlumbing(t *testing.T) {
 	nr, _ := syscalls.Number(syscalls.AMD64, syscalls.Wait4)
 	arch := uint32(unix.AUDIT_ARCH_X86_64)
@@ -37,8 +38,17 @@ func TestStacksPlumbing(t *testing.T) {
 		{Kind: ptrace.Signal, Tid: tid, Sig: 17, Regs: regs, HasRegs: true}, // now known to be i386
 		{Kind: ptrace.Exited, Tid: tid},
 	}
-	for _, stacks := range []bool{false, true} {
-		s := New(Options{Calls: []syscalls.Call{syscalls.Wait4}, Stacks: stacks})
+	for _, mode := range []struct {
+		name            string
+		stacks, signals bool
+		unwound         int // the first records that get one
+		unwinds         int
+	}{
+		{name: "none"},
+		{name: "calls (--reaps=stacks)", stacks: true, unwound: 2, unwinds: 1},
+		{name: "calls and signals (-k)", stacks: true, signals: true, unwound: 4, unwinds: 3},
+	} {
+		s := New(Options{Calls: []syscalls.Call{syscalls.Wait4}, Stacks: mode.stacks, SignalStacks: mode.signals})
 		n := 0
 		if s.stacks != nil {
 			s.stacks.count = &n
@@ -50,16 +60,16 @@ func TestStacksPlumbing(t *testing.T) {
 			recs = append(recs, s.record(&ev))
 		}
 		for i, r := range recs {
-			unwound := stacks && i < 4
+			unwound := i < mode.unwound
 			if (r.StackErr != "") != unwound || r.Stack != nil {
-				t.Errorf("stacks %v, record %d (%v): stack %v, error %q", stacks, i, r.Kind, r.Stack, r.StackErr)
+				t.Errorf("%s, record %d (%v): stack %v, error %q", mode.name, i, r.Kind, r.Stack, r.StackErr)
 			}
 		}
-		if want := map[bool]int{false: 0, true: 3}[stacks]; n != want {
-			t.Errorf("stacks %v: %d unwinds, want %d (the exit reuses the entry's)", stacks, n, want)
+		if n != mode.unwinds {
+			t.Errorf("%s: %d unwinds, want %d (the exit reuses the entry's)", mode.name, n, mode.unwinds)
 		}
-		if stacks && (len(s.stacks.entry) != 0 || len(s.stacks.native) != 0) {
-			t.Errorf("state left after the exit: %v %v", s.stacks.entry, s.stacks.native)
+		if mode.stacks && (len(s.stacks.entry) != 0 || len(s.stacks.native) != 0) {
+			t.Errorf("%s: state left after the exit: %v %v", mode.name, s.stacks.entry, s.stacks.native)
 		}
 	}
 }

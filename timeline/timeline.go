@@ -102,6 +102,7 @@ type proc struct {
 	argv      []string
 	comm      string
 	execs     int
+	named     string // the process_name written last
 }
 
 // thread is a traced thread; a process's main thread carries the process's
@@ -368,8 +369,16 @@ func (w *Writer) process(pid int, ev *event.Event, now int64) *proc {
 		}
 	}
 	w.procs[pid] = p
-	w.meta("process_name", pid, pid, p.name())
+	w.nameProcess(p)
 	return p
+}
+
+// nameProcess writes p's process_name, unless it is the one written last.
+func (w *Writer) nameProcess(p *proc) {
+	if name := p.name(); name != p.named {
+		p.named = name
+		w.meta("process_name", p.pid, p.pid, name)
+	}
 }
 
 // thread returns the thread of ev, made at now if no Traced record came
@@ -409,7 +418,7 @@ func (w *Writer) traced(ev *event.Event, now int64) {
 		if ev.Proc.Comm != "" {
 			p.comm = ev.Proc.Comm
 		}
-		w.meta("process_name", pid, pid, p.name())
+		w.nameProcess(p)
 	}
 	w.thread(ev, now)
 }
@@ -424,9 +433,13 @@ func (w *Writer) executed(ev *event.Event, now int64) {
 		p.comm = ev.Proc.Comm
 	}
 	p.execs++
-	th.name = threadName(p, ev)
-	w.meta("process_name", p.pid, p.pid, p.name())
-	w.meta("thread_name", p.pid, th.tid, th.name)
+	// Names written again only when the exec changed them (the launched
+	// command's first exec is already named from its argv).
+	w.nameProcess(p)
+	if name := threadName(p, ev); name != th.name {
+		th.name = name
+		w.meta("thread_name", p.pid, th.tid, name)
+	}
 	o := w.instant("execve", p.pid, th.tid, now)
 	o.sub("args")
 	if ev.Argv != nil {

@@ -65,8 +65,8 @@ func TestHardTracees(t *testing.T) {
 				t.Errorf("PTRACE_TRACEME worked in a child followed with -f?\n%s", r.log)
 			}
 		}},
-		// Without -f or the filter the child is not traced, and the
-		// fixture's waitpid sees its ptrace stop.
+		// Without -f the child is not traced (--seccomp-bpf=false changes
+		// nothing then), and the fixture's waitpid sees its ptrace stop.
 		{mode: "tracer", flags: []string{"--seccomp-bpf=false", "-nof"}, check: func(t *testing.T, r hardRun) {
 			if len(logNotes(r.log, "saw-ptrace-stop")) != 1 {
 				t.Errorf("the nested tracer did not see its ptrace stop:\n%s", r.log)

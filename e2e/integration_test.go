@@ -273,7 +273,7 @@ var traceCases = []traceCase{
 	{name: "wait4-nobody", fixture: "wait4", user: asNobody},
 	{name: "waitid-nobody", fixture: "waitid", user: asNobody},
 	{name: "follow-nobody", fixture: "follow", flags: []string{"-f"}, user: asNobody},
-	// Unfollowed descendants carry the seccomp filter: their waits must work.
+	// Descendants without -f are not traced: their waits are theirs alone.
 	{name: "untraced", fixture: "untraced"},
 	{name: "untraced-nobody", fixture: "untraced", user: asNobody},
 }

@@ -41,6 +41,8 @@ func (s *Session) stopMode() bool {
 	switch {
 	case c == nil:
 		why = "no command: processes attached with -p always stop at every call"
+	case !s.opts.Seccomp && s.opts.Follow:
+		why = "--seccomp-bpf=false, or -n (the number on a \"+++\" line is the process's last call's, which only a stop at every call knows)"
 	case !s.opts.Seccomp:
 		why = "--seccomp-bpf is off (it is the default only with -f)"
 	case s.opts.DetachOnExec:

@@ -2,6 +2,8 @@ package stack
 
 import (
 	"encoding/binary"
+	"errors"
+	"os/exec"
 	"syscall"
 	"testing"
 	"unsafe"
@@ -52,11 +54,29 @@ func i386Fixture(t testing.TB, name string, out func(string) string, src string)
 		// Go's 386 code keeps no frame pointers: this walk is by
 		// .debug_frame alone.
 		p := build(t, name, []string{"env", "GOARCH=386", "go", "build", "-buildvcs=false", "-o", out(name), "./" + src + "gowait"})
+		requireI386(t, p)
 		return fixture{name: name, argv: []string{p}, nr: wait4Nr386, own: []string{p}, chain: goChain}
 	case "c-386":
 		p := build(t, name, []string{"gcc", "-m32", "-O2", "-fomit-frame-pointer", "-o", out(name), src + "wait.c"})
+		requireI386(t, p)
 		return fixture{name: name, argv: []string{p}, nr: wait4Nr386, own: []string{p}, chain: cChain}
 	}
 	t.Fatalf("no fixture %q", name)
 	return fixture{}
+}
+
+// requireI386 skips when the kernel cannot run the i386 program p (no
+// IA32 emulation: exec fails with ENOEXEC). A program that starts is
+// killed at once.
+func requireI386(t testing.TB, p string) {
+	t.Helper()
+	cmd := exec.Command(p)
+	if err := cmd.Start(); err != nil {
+		if errors.Is(err, syscall.ENOEXEC) {
+			t.Skipf("this kernel cannot run i386 programs: %v", err)
+		}
+		t.Fatal(err)
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
 }

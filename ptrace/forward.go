@@ -90,9 +90,14 @@ func (t *Tracer) matchWaker(r forwardRequest) bool {
 // join the batch, so that signals received together are sent together and
 // in the kernel's order (see sendOrder).
 func (t *Tracer) forward(batch []forwardRequest) {
+	// Requests join until the first one's wait is over, so that a
+	// stream of signals cannot hold the batch forever.
+	joinUntil := time.Now().Add(forwardWait)
 	for {
 		t.drain()
-		batch = append(batch, t.takeForwards()...)
+		if time.Now().Before(joinUntil) {
+			batch = append(batch, t.takeForwards()...)
+		}
 		keep := batch[:0]
 		for _, r := range batch {
 			if t.matchWaker(r) {

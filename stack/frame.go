@@ -27,7 +27,7 @@ type Frame struct {
 	// unknown.
 	Symbol string `json:"symbol"`
 	// SymOffset is Address minus the start of Symbol.
-	SymOffset uint64 `json:"-"`
+	SymOffset uint64 `json:"symbolOffset"`
 }
 
 // String returns the frame as strace -k prints it, with Object and

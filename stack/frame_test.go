@@ -64,7 +64,7 @@ func TestFrameJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const want = `{"address":4198710,"object":"/tmp/a.out","offset":4406,"symbol":"main"}`
+	const want = `{"address":4198710,"object":"/tmp/a.out","offset":4406,"symbol":"main","symbolOffset":6}`
 	if string(b) != want {
 		t.Errorf("json = %s, want %s", b, want)
 	}

@@ -156,10 +156,10 @@ func TestJSONStacks(t *testing.T) {
 			stacks[name] += len(s)
 			if name == "wait4" {
 				f := s[1].(map[string]any)
-				if f["object"] != "/tmp/a\nb" || f["symbol"] != "re\uFFFDap" || f["offset"] != float64(0x11f1) || f["address"] != float64(0x5500000011f1) {
+				if f["object"] != "/tmp/a\nb" || f["symbol"] != "re\uFFFDap" || f["offset"] != float64(0x11f1) || f["address"] != float64(0x5500000011f1) || f["symbolOffset"] != float64(40) {
 					t.Errorf("frame 1: %v", f)
 				}
-				if len(f) != 4 {
+				if len(f) != 5 {
 					t.Errorf("frame fields: %v", f)
 				}
 			}

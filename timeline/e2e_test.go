@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -499,10 +500,11 @@ func TestSignalClosesTimeline(t *testing.T) {
 	go func() {
 		// Once both sleeps are traced (their names are in the file), the
 		// session is catching signals: SIGTERM does not kill this test.
+		// And once the shell waits for the second, its wait4 is cut short.
 		deadline := time.Now().Add(20 * time.Second)
 		for time.Now().Before(deadline) {
 			b, _ := os.ReadFile(file)
-			if bytes.Count(b, []byte(`"args":{"name":"sleep 20"}`)) >= 2 {
+			if bytes.Count(b, []byte(`"args":{"name":"sleep 20"}`)) >= 2 && inWait(cmd.Process.Pid) {
 				sent <- syscall.Kill(os.Getpid(), syscall.SIGTERM)
 				return
 			}
@@ -617,4 +619,14 @@ func TestTraceEngineLoadsGoldens(t *testing.T) {
 			}
 		})
 	}
+}
+
+// inWait reports whether process pid sleeps in a wait call, as its wchan
+// says; true if the kernel does not say.
+func inWait(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/wchan")
+	if err != nil || len(b) == 0 || string(b) == "0" {
+		return true
+	}
+	return string(b) == "do_wait"
 }

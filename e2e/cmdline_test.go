@@ -465,7 +465,7 @@ var (
 	rusageValue   = regexp.MustCompile(`\b(tv_sec|tv_usec|ru_[a-z]+)=\d+`)
 	clockValue    = regexp.MustCompile(`\b(si_utime|si_stime)=\d+(?: /\* \d+\.\d+ s \*/)?`)
 	fraction      = regexp.MustCompile(`\b\d+\.\d+\b`)
-	clockTime     = regexp.MustCompile(`\b\d\d:\d\d:\d\d\b`)
+	clockTime     = regexp.MustCompile(`\b\d\d:\d\d:\d\d(?:\.\d+)?\b`)
 	unixSeconds   = regexp.MustCompile(`\b\d{10}\b`)
 	decimal       = regexp.MustCompile(`\b\d+\b`)
 	hexadecimal   = regexp.MustCompile(`\b0x[0-9a-f]+\b`)
@@ -543,8 +543,10 @@ func normalize(t *testing.T, who, what, text string, pids map[string]string, col
 		l = address.ReplaceAllString(l, "0xADDR")
 		l = rusageValue.ReplaceAllString(l, "$1=N")
 		l = clockValue.ReplaceAllString(l, "$1=N")
-		l = fraction.ReplaceAllStringFunc(l, digitsToN)
+		// The whole time of day, hours and minutes too: the two runs may
+		// straddle a minute.
 		l = clockTime.ReplaceAllStringFunc(l, digitsToN)
+		l = fraction.ReplaceAllStringFunc(l, digitsToN)
 		l = unixSeconds.ReplaceAllStringFunc(l, digitsToN)
 		l = decimal.ReplaceAllStringFunc(l, func(d string) string {
 			if name, ok := pids[d]; ok {

@@ -111,7 +111,10 @@
 //
 // Regs carries the PC, stack and frame pointers and the link register: a
 // CFA rule on any other register (rare, outside hand-written assembly)
-// ends the walk. The arm64 paths are tested on made-up stacks only (the
+// ends the walk. One such place is real: ld.so's lazy-binding trampoline
+// (_dl_runtime_resolve_xsavec keeps its CFA in rbx), so a signal that
+// arrives while a program resolves a function on its first call gets a
+// stack that ends there. The arm64 paths are tested on made-up stacks only (the
 // unit tests pass under qemu-user, which has no ptrace): no stack of a real
 // arm64 process has been walked, nor the vDSO's signal trampoline (which
 // libunwind recognizes by its code, this package only by its CFI, if the

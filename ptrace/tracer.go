@@ -36,8 +36,9 @@ type Options struct {
 	// detaches them and they run on.
 	KillOnExit bool
 	// Regs reads the registers a stack is unwound from (Event.Regs) at
-	// each reported syscall entry, signal stop and group-stop.
-	Regs bool
+	// each reported syscall entry; SignalRegs at each signal stop and
+	// group-stop too.
+	Regs, SignalRegs bool
 	// IP reads the instruction pointer of signal stops too (-i; calls
 	// have theirs from their stop).
 	IP bool
@@ -554,7 +555,7 @@ func (t *Tracer) stopped(tr *tracee, ws unix.WaitStatus) {
 			// the real parent's waitpid(WUNTRACED), until SIGCONT.
 			if !tr.hidden {
 				t.ev = Event{Kind: GroupStop, Tid: tr.tid, Sig: int(sig), Mem: t.mem(tr.tid), Time: time.Now()}
-				t.readRegs(tr) // strace -k prints a stack here too
+				t.readRegs(tr, t.opts.SignalRegs) // strace -k prints a stack here too
 				t.emit(&t.ev)
 			}
 			if err := ptraceReq(unix.PTRACE_LISTEN, tr.tid, 0); err == nil {
@@ -628,7 +629,7 @@ func (t *Tracer) signalStop(tr *tracee, sig unix.Signal) {
 				t.ev.IP, t.ev.HasIP = info.IP, true
 			}
 		}
-		t.readRegs(tr)
+		t.readRegs(tr, t.opts.SignalRegs)
 		t.emit(&t.ev)
 	}
 	t.resume(tr, sig)
@@ -668,7 +669,7 @@ func (t *Tracer) syscall(tr *tracee, s *stopInfo) {
 			tr.stime = t.stopSTime()
 			t.ev = Event{Kind: SyscallEntry, Tid: tr.tid, Arch: s.arch, Nr: s.nr, Args: s.args, Mem: t.mem(tr.tid),
 				IP: s.ip, HasIP: s.ip != 0, Time: time.Now()}
-			t.readRegs(tr)
+			t.readRegs(tr, t.opts.Regs)
 			t.emit(&t.ev)
 			if t.ev.Tamper != nil {
 				t.tamperEntry(tr, s)
@@ -851,9 +852,9 @@ func putLe64(b []byte, v uint64) {
 	}
 }
 
-// readRegs fills t.ev's registers for tr, with Options.Regs.
-func (t *Tracer) readRegs(tr *tracee) {
-	if !t.opts.Regs {
+// readRegs fills t.ev's registers for tr, if want (an option).
+func (t *Tracer) readRegs(tr *tracee, want bool) {
+	if !want {
 		return
 	}
 	if r, err := getRegs(tr.tid); err == nil {

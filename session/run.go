@@ -54,7 +54,7 @@ func (s *Session) Run() (Result, error) {
 		Follow: s.opts.Follow, Trace: s.traced,
 		Seccomp: seccomp, SeccompCalls: s.SeccompCalls(), KillOnExit: s.opts.KillOnExit,
 		ProcessInfo: s.opts.ProcessInfo, IP: s.opts.IP, StopTimes: s.opts.StopTimes,
-		Regs: s.opts.Stacks,
+		Regs: s.opts.Stacks, SignalRegs: s.opts.Stacks && s.opts.SignalStacks,
 		SeccompRefused: func(err error) {
 			s.warn("the kernel refused the seccomp filter (%v): stopping at every system call instead", err)
 		},

@@ -88,24 +88,20 @@ func main() {
 		}
 		return vs
 	}
-	// minimal: the least a filter-based ptrace tracer does per stop, a
-	// reference for (a) and (e) when it was built.
-	minimal := func() []variant {
-		if _, err := os.Stat(*mintrace); err != nil {
+	// reference is a C program's variant, if it was built (make bench
+	// builds them): minimal, the least a filter-based ptrace tracer does
+	// per stop, for (a) and (e); minimalSyscall, the least a tracer does
+	// that stops one launched process at every call, as waittrace does
+	// without -f, for (f).
+	reference := func(path, name string) []variant {
+		if _, err := os.Stat(path); err != nil {
 			return nil
 		}
-		return []variant{{name: "minimal ptrace loop (C)", argv: []string{*mintrace}}}
+		return []variant{{name: name, argv: []string{path}}}
 	}
-	// minimalSyscall: the least a tracer does that stops one launched
-	// process at every call, as waittrace does without -f; a reference for
-	// (f) when it was built.
 	const minimalSyscallName = "minimal syscall loop (C)"
-	minimalSyscall := func() []variant {
-		if _, err := os.Stat(*mintraceSyscall); err != nil {
-			return nil
-		}
-		return []variant{{name: minimalSyscallName, argv: []string{*mintraceSyscall}}}
-	}
+	minimal := func() []variant { return reference(*mintrace, "minimal ptrace loop (C)") }
+	minimalSyscall := func() []variant { return reference(*mintraceSyscall, minimalSyscallName) }
 	// syscallPath: the variants of (f). Without -f waittrace installs no
 	// filter (every descendant would inherit it), and strace ignores
 	// --seccomp-bpf: the launched process stops at every call.
